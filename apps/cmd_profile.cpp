@@ -1,0 +1,40 @@
+// mnet profile MODEL: per-layer multiply-adds, params, measured latency, share of time, GFLOP/s.
+#include "common.h"
+#include "cost/cost.h"
+#include "report/profile_report.h"
+#include "run/executor.h"
+#include "run/profiler.h"
+
+namespace mnet::app {
+
+Command make_profile_command(CLI::App& root) {
+  auto model = std::make_shared<ModelOptions>();
+  auto engine = std::make_shared<EngineOptions>();
+  auto out = std::make_shared<OutputOptions>();
+  auto cost_only = std::make_shared<bool>(false);
+  auto threads = std::make_shared<int>(1);
+  CLI::App* app = root.add_subcommand("profile", "Per-layer cost and measured latency, with the by-type breakdown (the V1 paper's Table 2).\n"
+                                                 "  example: mnet profile configs/mobilenet_v1.json --threads 2 --runs 50\n"
+                                                 "  example: mnet profile configs/mobilenet_v1.json --cost-only --width 0.5 --resolution 160");
+  model->add_to(*app);
+  app->add_flag("--cost-only", *cost_only, "Analytic cost only: no weights, no execution");
+  app->add_option("--threads", *threads, "Threads for OpenBLAS and mnet's own loops")->capture_default_str()->check(CLI::Range(1, 256));
+  engine->add_to(*app);
+  out->add_to(*app);
+  auto run = [model, engine, out, cost_only, threads]() {
+    Graph g = load_model(model->model, model->overrides());
+    CostReport cost = analyze_cost(g);
+    if (*cost_only) {
+      emit(*out, format_profile(cost, nullptr, out->parsed()));
+      return kExitOk;
+    }
+    Executor exec(g, weights_for(g, *engine), ExecOptions{*threads});
+    std::vector<float> input = random_input(g.input().out);
+    ProfileTimings t = profile_model(g, exec, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
+    emit(*out, format_profile(cost, &t, out->parsed()));
+    return kExitOk;
+  };
+  return {app, run};
+}
+
+}  // namespace mnet::app

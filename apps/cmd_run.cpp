@@ -1,0 +1,40 @@
+// mnet run MODEL --weights W --input X.npy --output Y.npy: one forward pass, float32 NCHW (N = 1).
+#include "common.h"
+#include "core/error.h"
+#include "io/npy.h"
+#include "run/executor.h"
+
+namespace mnet::app {
+
+Command make_run_command(CLI::App& root) {
+  auto model = std::make_shared<ModelOptions>();
+  auto engine = std::make_shared<EngineOptions>();
+  auto input = std::make_shared<std::string>();
+  auto output = std::make_shared<std::string>();
+  auto threads = std::make_shared<int>(1);
+  CLI::App* app = root.add_subcommand("run", "One forward pass: float32 .npy in, float32 .npy out (NCHW, N = 1).\n"
+                                             "  example: mnet run configs/mobilenet_v2.json --weights w.safetensors --input x.npy --output y.npy");
+  model->add_to(*app);
+  engine->add_to(*app, false);
+  app->add_option("--input", *input, "Input tensor (.npy, float32, [1,C,H,W] or [C,H,W])")->required();
+  app->add_option("--output", *output, "Where to write the last layer's output (.npy, float32, [1,C,H,W])")->required();
+  app->add_option("--threads", *threads, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
+  auto run = [model, engine, input, output, threads]() {
+    Graph g = load_model(model->model, model->overrides());
+    TensorData x = read_npy(*input);
+    const Shape& want = g.input().out;
+    std::vector<int64_t> nchw{1, want.c, want.h, want.w}, chw{want.c, want.h, want.w};
+    if (x.shape != nchw && x.shape != chw)
+      throw InputError(*input + ": input has shape " + shape_to_string(x.shape) + ", " + g.name + " takes " +
+                       shape_to_string(nchw));
+    Executor exec(g, weights_for(g, *engine), ExecOptions{*threads});
+    const float* y = exec.run(x.data.data());
+    const Shape& s = exec.output_shape();
+    TensorData out{{1, s.c, s.h, s.w}, std::vector<float>(y, y + s.elements())};
+    write_npy(*output, out);
+    return kExitOk;
+  };
+  return {app, run};
+}
+
+}  // namespace mnet::app

@@ -1,0 +1,85 @@
+#include "common.h"
+
+#include <filesystem>
+#include <cstdio>
+#include <iostream>
+
+#include "core/error.h"
+#include "io/atomic_file.h"
+
+namespace mnet::app {
+
+void ModelOptions::add_to(CLI::App& app, bool positional) {
+  if (positional) app.add_option("model", model, "Model: an mnet config (.json) or a folder written by `mnet import`")->required();
+  app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5)")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--resolution", resolution, "Input resolution overriding the config's (e.g. 160)")
+      ->check(CLI::Range(1, kMaxResolution));
+}
+
+ConfigOverrides ModelOptions::overrides() const {
+  ConfigOverrides o;
+  if (width > 0) o.width = width;
+  if (resolution > 0) o.resolution = resolution;
+  return o;
+}
+
+Graph load_model(const std::string& path, const ConfigOverrides& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    std::string config = (std::filesystem::path(path) / "config.json").string();
+    if (!std::filesystem::exists(config, ec))
+      throw InputError(path + ": a folder model must hold config.json (as `mnet import` writes)");
+    return load_config(config, overrides);
+  }
+  return load_config(path, overrides);
+}
+
+void EngineOptions::add_to(CLI::App& app, bool timing) {
+  app.add_option("--weights", weights, "Weights (.safetensors); without it, deterministic random weights");
+  app.add_option("--seed", seed, "Seed of the random weights")->capture_default_str();
+  if (!timing) return;
+  app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, 100000));
+  app.add_option("--warmup", warmup, "Warm-up runs, not timed")->capture_default_str()->check(CLI::Range(0, 100000));
+}
+
+WeightMap weights_for(const Graph& graph, const EngineOptions& options) {
+  if (!options.weights.empty()) return load_weights(graph, options.weights);
+  std::fprintf(stderr, "mnet: %s: no --weights, using random weights (seed %llu)\n", graph.source.c_str(),
+               static_cast<unsigned long long>(options.seed));
+  return random_weights(graph, options.seed);
+}
+
+std::vector<float> random_input(const Shape& shape) {
+  std::vector<float> x(size_t(shape.elements()));
+  uint32_t state = 12345;
+  for (float& v : x) {
+    state = state * 1664525u + 1013904223u;
+    v = float(state >> 8) / float(1u << 24) * 2.0f - 1.0f;
+  }
+  return x;
+}
+
+void OutputOptions::add_to(CLI::App& app, const std::string& formats) {
+  app.add_option("--format", format, "Output format: " + formats)
+      ->capture_default_str()
+      ->check(CLI::IsMember(CLI::detail::split(formats, '|')));
+  app.add_option("-o,--output", output, "Write the output to FILE (atomically) instead of stdout");
+}
+
+Format OutputOptions::parsed() const {
+  Format f = Format::table;
+  parse_format(format, &f);
+  return f;
+}
+
+void emit(const OutputOptions& out, const std::string& text) {
+  if (out.output.empty()) {
+    std::cout << text << std::flush;
+    if (!std::cout) throw RunError("stdout: write failed");
+  } else {
+    write_file_atomic(out.output, text);
+  }
+}
+
+}  // namespace mnet::app

@@ -1,0 +1,68 @@
+// mnet: one binary, one file per subcommand. Only apps/ touches argv, stdout/stderr and exit codes.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+#include <vector>
+
+#include "common.h"
+#include "core/error.h"
+#include "kernels/gemm.h"
+
+namespace {
+
+std::string version_text() {
+  std::string compiler =
+#if defined(__clang__)
+      "clang " __clang_version__;
+#elif defined(__GNUC__)
+      "gcc " __VERSION__;
+#else
+      "unknown compiler";
+#endif
+  return "mnet " MNET_VERSION " (" + compiler + "; " + mnet::blas_config() + ")";
+}
+
+void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\n", msg.c_str()); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace mnet::app;
+  CLI::App root{"mnet: runs and profiles MobileNets from their architecture configs.\n"
+                "  example: mnet profile configs/mobilenet_v1.json --cost-only",
+                "mnet"};
+  root.set_version_flag("--version", version_text());
+  root.require_subcommand(1);
+  std::vector<Command> commands{make_profile_command(root), make_bench_command(root), make_compare_command(root),
+                                make_run_command(root), make_info_command(root)};
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return root.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return root.exit(e);
+  } catch (const CLI::ParseError& e) {
+    error_line(e.what());
+    std::fprintf(stderr, "run 'mnet --help' or 'mnet SUBCOMMAND --help' for the options\n");
+    return kExitUsage;
+  }
+  try {
+    for (auto& c : commands)
+      if (c.app->parsed()) return c.run();
+  } catch (const mnet::InputError& e) {
+    error_line(e.what());
+    return kExitBadInput;
+  } catch (const mnet::RunError& e) {
+    error_line(e.what());
+    return kExitFailure;
+  } catch (const std::bad_alloc&) {
+    error_line("out of memory");
+    return kExitFailure;
+  } catch (const std::exception& e) {
+    error_line(e.what());
+    return kExitFailure;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, then builds and runs every test twice, in a
+# Release build and in an AddressSanitizer + UBSan build. Tests that need the shared test data
+# read $MNET_TESTDATA (default: ../shared/testdata beside the checkout) and skip, saying so,
+# where it is absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install_deps.sh --test
+if [[ -z "${MNET_TESTDATA:-}" && -d ../shared/testdata ]]; then
+  MNET_TESTDATA="$(cd ../shared/testdata && pwd)"
+fi
+export MNET_TESTDATA="${MNET_TESTDATA:-}"
+[[ -n "$MNET_TESTDATA" ]] || echo "note: MNET_TESTDATA is not set and ../shared/testdata is absent: tests on real models will skip" >&2
+
+jobs="$(nproc)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure)
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNET_SANITIZE=ON >/dev/null
+cmake --build build-asan -j"$jobs"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --output-on-failure)

@@ -1,0 +1,457 @@
+// JSON → Graph. The only translation unit that sees the JSON library for configs. Rows of the
+// papers' tables (dw_separable, inverted_residual, bneck, conv_bn) expand here into primitive
+// layers; everything else goes to the layer registry.
+#include "config/config.h"
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "graph/registry.h"
+#include "io/atomic_file.h"
+
+namespace mnet {
+
+using nlohmann::json;
+
+int make_divisible(double value, int divisor) {
+  int rounded = std::max(divisor, int(value + divisor / 2.0) / divisor * divisor);
+  if (rounded < 0.9 * value) rounded += divisor;
+  return rounded;
+}
+
+int round_channels(const std::string& rule, double channels) {
+  if (rule == "divisible_by_8") return make_divisible(channels, 8);
+  return std::max(int(channels), 8);
+}
+
+namespace {
+
+const char* const kRoundingRules[] = {"v1", "divisible_by_8"};
+
+// One layer description being turned into nodes; knows where it came from for error messages.
+struct Builder {
+  Graph& graph;
+  std::string file;
+  std::string rounding = "v1";
+  double bn_eps = 1e-5;  // of the BatchNorms that table rows expand into
+  int last = 0;  // the node a layer without "inputs" reads
+
+  std::string where;  // "/layers/7 (conv 'name')"
+
+  [[noreturn]] void fail(const std::string& msg) const {
+    throw InputError(file + ": " + where + ": " + msg);
+  }
+
+  int scaled(int channels, const std::string& scaling) const {
+    if (scaling == "none") return channels;
+    double alpha = graph.width;
+    if (scaling == "width_at_least_1") alpha = std::max(alpha, 1.0);
+    return round_channels(rounding, channels * alpha);
+  }
+
+  // Adds a primitive layer reading from `inputs`; returns its node.
+  int add(const std::string& type, const std::string& name, Attrs attrs, std::vector<int> inputs) {
+    try {
+      std::unique_ptr<Layer> layer = make_layer(type, attrs);
+      attrs.check_all_read();
+      return graph.add(name, std::move(layer), std::move(inputs), where);
+    } catch (const LayerError& e) {
+      std::string suffix = where.find("'" + name + "'") == std::string::npos ? ", layer '" + name + "'" : "";
+      throw InputError(file + ": " + where + suffix + ": " + e.what());
+    }
+  }
+  int add(const std::string& type, const std::string& name, Attrs attrs) {
+    last = add(type, name, std::move(attrs), {last});
+    return last;
+  }
+
+  // conv (+ bn) (+ activation) as the papers draw them.
+  void conv_bn_act(const std::string& name, bool depthwise, int out, int kernel, int stride, Act act,
+                   bool bn = true) {
+    Attrs a;
+    if (!depthwise) a.set("out", AttrValue::of_int(out));
+    a.set("kernel", AttrValue::of_int(kernel));
+    a.set("stride", AttrValue::of_int(stride));
+    if (!bn) a.set("bias", AttrValue::of_bool(true));
+    add(depthwise ? "dwconv" : "conv", name, std::move(a));
+    if (bn) {
+      Attrs eps;
+      eps.set("eps", AttrValue::of_number(bn_eps));
+      add("bn", name + ".bn", std::move(eps));
+    }
+    if (act != Act::none) add(act_name(act), name + ".act", Attrs{});
+  }
+};
+
+Act act_from(Builder& b, Attrs& attrs, const std::string& key, Act fallback) {
+  if (!attrs.has(key)) return fallback;
+  std::string name = attrs.require_string(key);
+  // V3's table writes NL as RE (ReLU) or HS (h-swish).
+  if (name == "RE") return Act::relu;
+  if (name == "HS") return Act::hswish;
+  Act a;
+  if (!parse_act(name, &a)) b.fail("unknown activation '" + name + "' for '" + key + "'");
+  return a;
+}
+
+int positive(Builder& b, Attrs& attrs, const std::string& key, int64_t fallback = -1) {
+  int64_t v = fallback < 0 ? attrs.require_int(key) : attrs.get_int(key, fallback);
+  if (v < 1 || v > kMaxChannels)
+    b.fail("'" + key + "' must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
+           std::to_string(v));
+  return int(v);
+}
+
+int stride_of(Builder& b, Attrs& attrs, const std::string& key) {
+  int64_t s = attrs.get_int(key, 1);
+  if (s != 1 && s != 2) b.fail("stride must be 1 or 2, got " + std::to_string(s));
+  return int(s);
+}
+
+int repeats_of(Builder& b, Attrs& attrs) {
+  int64_t n = attrs.get_int("n", 1);
+  if (n < 1 || n > kMaxBlockRepeats)
+    b.fail("'n' must be between 1 and " + std::to_string(kMaxBlockRepeats) + ", got " + std::to_string(n));
+  return int(n);
+}
+
+// V1 Table 1 row: 3×3 depthwise conv + BN + act, then 1×1 conv + BN + act.
+void dw_separable(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  int out = positive(b, attrs, "out");
+  int stride = stride_of(b, attrs, "stride");
+  int kernel = int(attrs.get_int("kernel", 3));
+  int n = repeats_of(b, attrs);
+  Act act = act_from(b, attrs, "act", Act::relu6);
+  std::string scaling = attrs.get_string("out_scaling", "width");
+  attrs.check_all_read();
+  for (int i = 0; i < n; ++i) {
+    std::string block = name.empty() ? "ds" + std::to_string(++counter) : (n > 1 ? name + "." + std::to_string(i) : name);
+    b.conv_bn_act(block + ".dw", true, 0, kernel, i == 0 ? stride : 1, act);
+    b.conv_bn_act(block + ".pw", false, b.scaled(out, scaling), 1, 1, act);
+  }
+}
+
+// V2 Table 2 row (t, c, n, s): n inverted residual blocks, the first with stride s.
+void inverted_residual(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  double t = attrs.require_number("t");
+  if (!(t >= 1 && t <= 64)) b.fail("'t' (expansion) must be between 1 and 64, got " + std::to_string(t));
+  int c = positive(b, attrs, "c");
+  int n = repeats_of(b, attrs);
+  int s = stride_of(b, attrs, "s");
+  Act act = act_from(b, attrs, "act", Act::relu6);
+  attrs.check_all_read();
+  int out = b.scaled(c, "width");
+  for (int i = 0; i < n; ++i) {
+    std::string block = name.empty() ? "block" + std::to_string(++counter) : (n > 1 ? name + "." + std::to_string(i) : name);
+    int in_node = b.last;
+    int in_c = b.graph.nodes[in_node].out.c;
+    int stride = i == 0 ? s : 1;
+    int hidden = int(std::lround(in_c * t));
+    if (t != 1) b.conv_bn_act(block + ".expand", false, hidden, 1, 1, act);
+    b.conv_bn_act(block + ".dw", true, 0, 3, stride, act);
+    b.conv_bn_act(block + ".project", false, out, 1, 1, Act::none);
+    if (stride == 1 && in_c == out) b.last = b.add("add", block + ".add", Attrs{}, {in_node, b.last});
+  }
+}
+
+// V3 Tables 1/2 row: kernel, exp size, out, SE, NL, stride.
+void bneck(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  int kernel = int(attrs.require_int("kernel"));
+  if (kernel != 3 && kernel != 5 && kernel != 7) b.fail("'kernel' must be 3, 5 or 7, got " + std::to_string(kernel));
+  int exp = b.scaled(positive(b, attrs, "exp"), "width");
+  int out = b.scaled(positive(b, attrs, "out"), "width");
+  bool se = attrs.get_bool("se", false);
+  Act act = act_from(b, attrs, "nl", Act::relu);
+  int stride = stride_of(b, attrs, "stride");
+  attrs.check_all_read();
+  std::string block = name.empty() ? "bneck" + std::to_string(++counter) : name;
+  int in_node = b.last;
+  int in_c = b.graph.nodes[in_node].out.c;
+  if (exp != in_c) b.conv_bn_act(block + ".expand", false, exp, 1, 1, act);
+  b.conv_bn_act(block + ".dw", true, 0, kernel, stride, act);
+  if (se) {
+    Attrs a;
+    a.set("squeeze", AttrValue::of_int(make_divisible(exp / 4, 8)));
+    b.add("se", block + ".se", std::move(a));
+  }
+  b.conv_bn_act(block + ".project", false, out, 1, 1, Act::none);
+  if (stride == 1 && in_c == out) b.last = b.add("add", block + ".add", Attrs{}, {in_node, b.last});
+}
+
+// conv + BN + activation, channels scaled by the width multiplier.
+void conv_bn(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  std::string scaling = attrs.get_string("out_scaling", "width");
+  if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
+    b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
+  // "out_ratio": a multiple of the input's channels, as V3's last conv (6 × the last bneck's out).
+  int out = attrs.has("out_ratio") ? int(attrs.require_int("out_ratio")) * b.graph.nodes[b.last].out.c
+                                   : b.scaled(positive(b, attrs, "out"), scaling);
+  if (out < 1 || out > kMaxChannels) b.fail("'out_ratio' gives " + std::to_string(out) + " channels, outside 1.." + std::to_string(kMaxChannels));
+  int kernel = int(attrs.require_int("kernel"));
+  if (kernel < 1 || kernel > 15) b.fail("kernel must be between 1 and 15, got " + std::to_string(kernel));
+  int stride = stride_of(b, attrs, "stride");
+  Act act = act_from(b, attrs, "act", Act::relu6);
+  bool bn = attrs.get_bool("bn", true);
+  attrs.check_all_read();
+  b.conv_bn_act(name.empty() ? "conv" + std::to_string(++counter) : name, false, out, kernel, stride, act, bn);
+}
+
+AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
+  switch (v.type()) {
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+      if (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) break;
+      return AttrValue::of_int(v.get<int64_t>());
+    case json::value_t::number_float:
+      return AttrValue::of_number(v.get<double>());
+    case json::value_t::string:
+      return AttrValue::of_string(v.get<std::string>());
+    case json::value_t::boolean:
+      return AttrValue::of_bool(v.get<bool>());
+    case json::value_t::array: {
+      AttrValue a;
+      bool numbers = std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_number(); });
+      bool strings = std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_string(); });
+      if (numbers) {
+        a.kind = AttrValue::Kind::numbers;
+        for (const auto& e : v) a.numbers.push_back(e.get<double>());
+        return a;
+      }
+      if (strings) {
+        a.kind = AttrValue::Kind::strings;
+        for (const auto& e : v) a.strings.push_back(e.get<std::string>());
+        return a;
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  b.fail("'" + key + "' has an unsupported value " + v.dump().substr(0, 40));
+}
+
+void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::string, int>& counters) {
+  b.where = "/layers/" + std::to_string(index);
+  if (!entry.is_object()) b.fail("a layer must be a JSON object");
+  auto type_it = entry.find("type");
+  if (type_it == entry.end() || !type_it->is_string()) b.fail("missing field 'type' (a string)");
+  std::string type = type_it->get<std::string>();
+  std::string name;
+  if (auto it = entry.find("name"); it != entry.end()) {
+    if (!it->is_string() || it->get<std::string>().empty()) b.fail("'name' must be a non-empty string");
+    name = it->get<std::string>();
+  }
+  b.where += " (" + type + (name.empty() ? "" : " '" + name + "'") + ")";
+
+  if (auto it = entry.find("inputs"); it != entry.end()) {
+    if (!it->is_array() || it->empty()) b.fail("'inputs' must be a non-empty list of layer names");
+    std::vector<int> inputs;
+    for (const auto& in : *it) {
+      if (!in.is_string()) b.fail("'inputs' must be a list of layer names");
+      int node = b.graph.find(in.get<std::string>());
+      if (node < 0)
+        b.fail("input '" + in.get<std::string>() + "' is not an earlier layer (layers may only read layers above them)");
+      inputs.push_back(node);
+    }
+    if (inputs.size() == 1) b.last = inputs[0];
+    else if (type != "add") b.fail("only 'add' takes more than one input");
+    else {
+      Attrs attrs;
+      for (auto kv = entry.begin(); kv != entry.end(); ++kv)
+        if (kv.key() != "type" && kv.key() != "name" && kv.key() != "inputs")
+          attrs.set(kv.key(), to_attr(b, kv.key(), kv.value()));
+      b.last = b.add(type, name.empty() ? type + std::to_string(b.graph.nodes.size()) : name,
+                     std::move(attrs), inputs);
+      return;
+    }
+  }
+
+  Attrs attrs;
+  for (auto kv = entry.begin(); kv != entry.end(); ++kv)
+    if (kv.key() != "type" && kv.key() != "name" && kv.key() != "inputs")
+      attrs.set(kv.key(), to_attr(b, kv.key(), kv.value()));
+  int& counter = counters[type];
+  try {
+    if (type == "dw_separable") return dw_separable(b, attrs, name, counter);
+    if (type == "inverted_residual") return inverted_residual(b, attrs, name, counter);
+    if (type == "bneck") return bneck(b, attrs, name, counter);
+    if (type == "conv_bn") return conv_bn(b, attrs, name, counter);
+  } catch (const LayerError& e) {
+    b.fail(e.what());
+  }
+  std::string node_name = name.empty() ? type + std::to_string(++counter) : name;
+  if (attrs.has("out_scaling") && attrs.has("out")) {
+    std::string scaling = attrs.get_string("out_scaling", "none");
+    if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
+      b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
+    int64_t out = 0;
+    try {
+      out = attrs.require_int("out");
+    } catch (const LayerError& e) {
+      b.fail(e.what());
+    }
+    if (out < 1 || out > kMaxChannels) b.fail("'out' must be between 1 and " + std::to_string(kMaxChannels));
+    attrs.set("out", AttrValue::of_int(b.scaled(int(out), scaling)));
+  }
+  std::vector<std::string> types = layer_types();
+  if (std::find(types.begin(), types.end(), type) == types.end()) {
+    std::string known;
+    for (const auto& t : types) known += t + ", ";
+    b.fail("unknown layer type '" + type + "' (blocks: conv_bn, dw_separable, inverted_residual, bneck; layers: " +
+           known.substr(0, known.size() - 2) + ")");
+  }
+  b.add(type, node_name, std::move(attrs));
+}
+
+}  // namespace
+
+namespace {
+
+[[noreturn]] void fail_at(const std::string& file, const std::string& where, const std::string& msg) {
+  throw InputError(file + ": " + where + ": " + msg);
+}
+
+// Only these top-level keys exist; anything else is a typo.
+const char* const kTopLevelKeys[] = {"name",  "description",      "reference", "input_channels", "resolution",
+                                     "width", "channel_rounding", "bn_eps",    "preprocess",     "labels",
+                                     "layers"};
+
+Preprocess parse_preprocess(const std::string& file, const json& j) {
+  Preprocess p;
+  if (!j.is_object()) fail_at(file, "/preprocess", "must be a JSON object");
+  for (auto kv = j.begin(); kv != j.end(); ++kv) {
+    const std::string& k = kv.key();
+    const json& v = kv.value();
+    std::string where = "/preprocess/" + k;
+    if (k == "crop") {
+      if (!v.is_string() || (v != "central_fraction" && v != "resize_center"))
+        fail_at(file, where, "must be \"central_fraction\" (TF-slim) or \"resize_center\" (torchvision)");
+      p.crop = v.get<std::string>();
+    } else if (k == "central_fraction") {
+      if (!v.is_number() || !(v.get<double>() > 0 && v.get<double>() <= 1))
+        fail_at(file, where, "must be a number in (0, 1]");
+      p.central_fraction = v.get<double>();
+    } else if (k == "resize") {
+      if (!v.is_number_integer() || v.get<int64_t>() < 1 || v.get<int64_t>() > kMaxResolution)
+        fail_at(file, where, "must be an integer between 1 and " + std::to_string(kMaxResolution));
+      p.resize = v.get<int>();
+    } else if (k == "mean" || k == "std") {
+      if (!v.is_array() || v.size() != 3 ||
+          !std::all_of(v.begin(), v.end(), [](const json& e) { return e.is_number(); }))
+        fail_at(file, where, "must be a list of 3 numbers (R, G, B, in pixel units 0..255)");
+      auto& dst = k == "mean" ? p.mean : p.std;
+      for (int c = 0; c < 3; ++c) dst[c] = v[c].get<double>();
+      if (k == "std" && std::any_of(dst.begin(), dst.end(), [](double s) { return !(s > 0); }))
+        fail_at(file, where, "every std must be positive");
+    } else {
+      fail_at(file, where, "unknown key '" + k + "' (crop, central_fraction, resize, mean, std)");
+    }
+  }
+  if (p.crop == "resize_center" && p.resize == 0)
+    fail_at(file, "/preprocess", "crop \"resize_center\" needs 'resize' (the shorter side before cropping)");
+  return p;
+}
+
+}  // namespace
+
+Graph parse_config(const std::string& text, const std::string& path, const ConfigOverrides& overrides) {
+  json root;
+  try {
+    // Depth is bounded before the parser recurses into hostile nesting.
+    json::parser_callback_t depth_guard = [&](int depth, json::parse_event_t, json&) {
+      if (depth > kMaxJsonDepth)
+        throw InputError(path + ": JSON nested deeper than kMaxJsonDepth = " + std::to_string(kMaxJsonDepth));
+      return true;
+    };
+    root = json::parse(text, depth_guard);
+  } catch (const json::parse_error& e) {
+    size_t line = 1, column = 1;
+    for (size_t i = 0; i + 1 < e.byte && i < text.size(); ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        column = 1;
+      } else {
+        ++column;
+      }
+    }
+    std::string what = e.what();
+    size_t colon = what.rfind(": ");
+    throw InputError(path + ": line " + std::to_string(line) + ", column " + std::to_string(column) +
+                     ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) + ")");
+  }
+  if (!root.is_object()) fail_at(path, "/", "a config must be a JSON object");
+  for (auto kv = root.begin(); kv != root.end(); ++kv)
+    if (std::find_if(std::begin(kTopLevelKeys), std::end(kTopLevelKeys),
+                     [&](const char* k) { return kv.key() == k; }) == std::end(kTopLevelKeys))
+      fail_at(path, "/" + kv.key(), "unknown key '" + kv.key() + "'");
+
+  Graph g;
+  g.source = path;
+  auto name = root.find("name");
+  if (name == root.end() || !name->is_string()) fail_at(path, "/name", "missing field 'name' (a string)");
+  g.name = name->get<std::string>();
+  for (const char* k : {"description", "reference", "labels"})
+    if (root.contains(k) && !root[k].is_string()) fail_at(path, std::string("/") + k, "must be a string");
+
+  auto res = root.find("resolution");
+  if (res == root.end() || !res->is_number_integer()) fail_at(path, "/resolution", "missing field 'resolution' (an integer)");
+  int64_t resolution = overrides.resolution ? *overrides.resolution : res->get<int64_t>();
+  if (resolution < 1 || resolution > kMaxResolution)
+    fail_at(path, overrides.resolution ? "--resolution" : "/resolution",
+            "resolution must be between 1 and " + std::to_string(kMaxResolution) + ", got " + std::to_string(resolution));
+  g.resolution = int(resolution);
+
+  double width = 1.0;
+  if (auto w = root.find("width"); w != root.end()) {
+    if (!w->is_number()) fail_at(path, "/width", "must be a number");
+    width = w->get<double>();
+  }
+  if (overrides.width) width = *overrides.width;
+  if (!(width > 0 && width <= 8))
+    fail_at(path, overrides.width ? "--width" : "/width", "width must be in (0, 8], got " + std::to_string(width));
+  g.width = width;
+
+  int64_t in_c = 3;
+  if (auto c = root.find("input_channels"); c != root.end()) {
+    if (!c->is_number_integer() || c->get<int64_t>() < 1 || c->get<int64_t>() > 64)
+      fail_at(path, "/input_channels", "must be an integer between 1 and 64");
+    in_c = c->get<int64_t>();
+  }
+
+  Builder b{g, path, "v1", 1e-5, 0, ""};
+  if (auto r = root.find("channel_rounding"); r != root.end()) {
+    if (!r->is_string() || std::find(std::begin(kRoundingRules), std::end(kRoundingRules), r->get<std::string>()) ==
+                               std::end(kRoundingRules))
+      fail_at(path, "/channel_rounding", "must be \"v1\" or \"divisible_by_8\"");
+    b.rounding = r->get<std::string>();
+  }
+  if (auto e = root.find("bn_eps"); e != root.end()) {
+    if (!e->is_number() || !(e->get<double>() > 0 && e->get<double>() < 1))
+      fail_at(path, "/bn_eps", "must be a number in (0, 1)");
+    b.bn_eps = e->get<double>();
+  }
+  if (root.contains("preprocess")) g.preprocess = parse_preprocess(path, root["preprocess"]);
+  if (root.contains("labels")) {
+    std::filesystem::path labels = root["labels"].get<std::string>();
+    if (labels.is_relative()) labels = std::filesystem::path(path).parent_path() / labels;
+    g.labels = labels.lexically_normal().string();
+  }
+
+  auto layers = root.find("layers");
+  if (layers == root.end() || !layers->is_array() || layers->empty())
+    fail_at(path, "/layers", "missing field 'layers' (a non-empty list)");
+  if (layers->size() > size_t(kMaxNodes))
+    fail_at(path, "/layers", "too many layers (limit kMaxNodes = " + std::to_string(kMaxNodes) + ")");
+  g.set_input(Shape{int(in_c), g.resolution, g.resolution});
+  std::map<std::string, int> counters;
+  for (size_t i = 0; i < layers->size(); ++i) parse_layer(b, (*layers)[i], i, counters);
+  return g;
+}
+
+Graph load_config(const std::string& path, const ConfigOverrides& overrides) {
+  return parse_config(read_file_bytes(path, kMaxConfigBytes), path, overrides);
+}
+
+}  // namespace mnet

@@ -1,0 +1,83 @@
+#include "graph/attrs.h"
+
+#include <cmath>
+
+namespace mnet {
+
+AttrValue AttrValue::of_int(int64_t v) {
+  AttrValue a;
+  a.kind = Kind::integer;
+  a.i = v;
+  a.f = double(v);
+  return a;
+}
+AttrValue AttrValue::of_number(double v) {
+  AttrValue a;
+  a.kind = Kind::number;
+  a.f = v;
+  return a;
+}
+AttrValue AttrValue::of_string(std::string v) {
+  AttrValue a;
+  a.kind = Kind::string;
+  a.s = std::move(v);
+  return a;
+}
+AttrValue AttrValue::of_bool(bool v) {
+  AttrValue a;
+  a.kind = Kind::boolean;
+  a.b = v;
+  return a;
+}
+
+bool Attrs::is_string(const std::string& key) const {
+  auto it = values_.find(key);
+  return it != values_.end() && it->second.kind == AttrValue::Kind::string;
+}
+
+const AttrValue& Attrs::need(const std::string& key, AttrValue::Kind kind, const char* what) {
+  auto it = values_.find(key);
+  if (it == values_.end()) throw LayerError("missing field '" + key + "' (" + what + ")");
+  read_.insert(key);
+  const AttrValue& v = it->second;
+  bool ok = v.kind == kind || (kind == AttrValue::Kind::number && v.kind == AttrValue::Kind::integer);
+  if (!ok) throw LayerError("'" + key + "' must be " + what);
+  return v;
+}
+
+int64_t Attrs::require_int(const std::string& key) {
+  return need(key, AttrValue::Kind::integer, "an integer").i;
+}
+int64_t Attrs::get_int(const std::string& key, int64_t fallback) {
+  return has(key) ? require_int(key) : fallback;
+}
+double Attrs::require_number(const std::string& key) {
+  const AttrValue& v = need(key, AttrValue::Kind::number, "a number");
+  if (!std::isfinite(v.f)) throw LayerError("'" + key + "' must be a finite number");
+  return v.f;
+}
+double Attrs::get_number(const std::string& key, double fallback) {
+  return has(key) ? require_number(key) : fallback;
+}
+std::string Attrs::require_string(const std::string& key) {
+  return need(key, AttrValue::Kind::string, "a string").s;
+}
+std::string Attrs::get_string(const std::string& key, const std::string& fallback) {
+  return has(key) ? require_string(key) : fallback;
+}
+bool Attrs::get_bool(const std::string& key, bool fallback) {
+  return has(key) ? need(key, AttrValue::Kind::boolean, "true or false").b : fallback;
+}
+std::vector<double> Attrs::get_numbers(const std::string& key) {
+  return need(key, AttrValue::Kind::numbers, "a list of numbers").numbers;
+}
+std::vector<std::string> Attrs::get_strings(const std::string& key) {
+  return need(key, AttrValue::Kind::strings, "a list of strings").strings;
+}
+
+void Attrs::check_all_read() const {
+  for (const auto& kv : values_)
+    if (!read_.count(kv.first)) throw LayerError("unknown key '" + kv.first + "'");
+}
+
+}  // namespace mnet

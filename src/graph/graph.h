@@ -1,0 +1,58 @@
+#pragma once
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/shape.h"
+#include "graph/layer.h"
+
+namespace mnet {
+
+// Limits checked before anything is allocated from a description.
+constexpr int kMaxNodes = 10000;
+constexpr int64_t kMaxActivationElements = int64_t(1) << 28;  // one activation tensor, 1 GiB of float
+constexpr int kMaxResolution = 8192;
+
+struct Node {
+  std::string name;
+  std::unique_ptr<Layer> layer;  // null for the graph input (node 0)
+  std::vector<int> inputs;       // node indices, all smaller than this node's
+  std::vector<Shape> in_shapes;
+  Shape out;
+  std::string origin;            // where it came from, e.g. "/layers/7"
+};
+
+// How an image becomes the network's input: x = (pixel - mean[c]) / std[c], pixels in 0..255.
+struct Preprocess {
+  std::string crop = "central_fraction";  // TF-slim evaluation; or "resize_center" (torchvision)
+  double central_fraction = 0.875;
+  int resize = 0;                         // shorter side before the centre crop ("resize_center")
+  std::array<double, 3> mean{127.5, 127.5, 127.5};
+  std::array<double, 3> std{127.5, 127.5, 127.5};
+};
+
+class Graph {
+ public:
+  std::string name;
+  std::string source;  // the file it was read from
+  double width = 1.0;
+  int resolution = 224;
+  Preprocess preprocess;
+  std::string labels;  // labels file, resolved against the config's folder; may be empty
+  std::vector<Node> nodes;
+
+  // Adds the input node; must be first.
+  void set_input(const Shape& shape);
+  // Appends a node after inferring its shape; throws LayerError with the rule that failed.
+  int add(std::string name, std::unique_ptr<Layer> layer, std::vector<int> inputs, std::string origin);
+  int find(const std::string& name) const;  // -1 if absent
+  const Node& input() const { return nodes.front(); }
+  const Node& output() const { return nodes.back(); }
+  int output_index() const { return int(nodes.size()) - 1; }
+  std::vector<std::vector<int>> consumers() const;
+  // Declared weights of a node with full names ("<node>.<suffix>").
+  std::vector<WeightDecl> weights_of(int node) const;
+};
+
+}  // namespace mnet

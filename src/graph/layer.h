@@ -1,0 +1,90 @@
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/activation.h"
+#include "core/shape.h"
+#include "graph/attrs.h"
+
+namespace mnet {
+
+// A weight tensor a layer declares. Loaders check files against these; params are counted from
+// them, so the two can never drift apart.
+struct WeightDecl {
+  std::string name;            // suffix after the node's name: "weight", "bias", "running_mean"
+  std::vector<int64_t> shape;  // e.g. [out_c, in_c/groups, k, k]
+  bool counted = true;         // BatchNorm's tensors are folded at load and not counted as params
+  int64_t elements() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+};
+
+// Cost by the papers' convention: multiply-adds for convolutions and fully connected layers,
+// element-wise operations (activations, pooling, adds, scaling) counted apart.
+struct LayerCost {
+  int64_t madds = 0;
+  int64_t elementwise_ops = 0;
+  std::string category = "other";  // conv1x1, dw3x3, dw5x5, conv3x3, convKxK, fc, se_fc, other
+};
+
+// What the executor's planner may merge into a producing layer.
+enum class FusionRole { none, batchnorm, activation };
+
+struct PrepareArgs {
+  std::vector<Shape> in;
+  Shape out;
+  std::map<std::string, std::vector<float>> weights;  // by suffix; after BN folding "bias" exists
+  Act fused_act = Act::none;
+};
+
+struct RunContext {
+  int threads = 1;
+  float* scratch = nullptr;  // at least the largest Op::scratch_floats() of the plan
+};
+
+// A layer bound to its weights, ready to run on planned buffers.
+class Op {
+ public:
+  virtual ~Op() = default;
+  virtual void run(const std::vector<const float*>& in, float* out, RunContext& ctx) = 0;
+  virtual int64_t scratch_floats() const { return 0; }
+};
+
+// One layer type: parameters, shape inference, declared weights, cost and execution.
+// Shape, weights and cost are pure functions of the input shapes.
+class Layer {
+ public:
+  virtual ~Layer() = default;
+  virtual std::string type() const = 0;
+  virtual std::string summary() const { return ""; }  // "k3 s2 g32 relu6": what `mnet info` shows
+  virtual int arity() const { return 1; }             // number of inputs
+  virtual Shape infer_shape(const std::vector<Shape>& in) const = 0;  // throws LayerError
+  virtual std::vector<WeightDecl> weights(const std::vector<Shape>& in, const Shape& out) const {
+    (void)in;
+    (void)out;
+    return {};
+  }
+  virtual LayerCost cost(const std::vector<Shape>& in, const Shape& out) const = 0;
+
+  virtual FusionRole fusion_role() const { return FusionRole::none; }
+  virtual Act activation() const { return Act::none; }  // for FusionRole::activation
+  virtual float bn_epsilon() const { return 0; }        // for FusionRole::batchnorm
+  // Whether a following BatchNorm can be folded into this layer's weights (rows = out channels)
+  // and a following activation applied in this layer's output pass.
+  virtual bool accepts_bn() const { return false; }
+  virtual bool accepts_act() const { return false; }
+
+  virtual std::unique_ptr<Op> prepare(const PrepareArgs& args) const = 0;
+};
+
+// Largest channel count a description may ask for.
+constexpr int kMaxChannels = 1 << 16;
+
+using LayerFactory = std::unique_ptr<Layer> (*)(Attrs& attrs);
+
+}  // namespace mnet

@@ -1,0 +1,39 @@
+#pragma once
+#include "core/activation.h"
+
+namespace mnet {
+
+// Depthwise convolution (one k×k filter per channel, depth multiplier 1) on a CHW tensor.
+// Padding: pad_top/pad_left zeros before the first row/column; rows/columns past the input's end
+// read as zero too, so asymmetric (TensorFlow SAME) padding is expressed through out_h/out_w.
+struct DepthwiseParams {
+  int channels = 0;
+  int in_h = 0, in_w = 0;
+  int out_h = 0, out_w = 0;
+  int kernel = 3;  // 3 or 5 on the fast path; any k on the reference path
+  int stride = 1;  // 1 or 2 on the fast path
+  int pad_top = 0, pad_left = 0;
+  Act act = Act::none;
+};
+
+// in [C, in_h, in_w], weight [C, k, k], bias [C] or null, out [C, out_h, out_w].
+// Vectorised (AVX2/AVX-512 chosen at run time, scalar fallback), parallel over channels.
+void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight, const float* bias,
+                    float* out, int threads);
+
+// Plain loops, the numerical reference for tests.
+void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
+                              const float* bias, float* out);
+
+// Instruction sets the fast path has code for, weakest first.
+enum class SimdLevel { scalar, avx2, avx512 };
+// The best level this CPU and OS support (AVX2 also needs FMA).
+SimdLevel cpu_simd_level();
+const char* simd_level_name(SimdLevel level);
+
+// depthwise_conv forced onto one code path, so tests can check every path on one machine. A level
+// above cpu_simd_level() is lowered to it.
+void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float* in,
+                         const float* weight, const float* bias, float* out, int threads);
+
+}  // namespace mnet

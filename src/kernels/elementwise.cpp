@@ -1,0 +1,43 @@
+#include "kernels/elementwise.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mnet {
+
+void activation_forward(const float* in, float* out, int64_t n, Act act) {
+  for (int64_t i = 0; i < n; ++i) out[i] = apply_act(act, in[i]);
+}
+
+void add_forward(const float* a, const float* b, float* out, int64_t n, Act act) {
+  for (int64_t i = 0; i < n; ++i) out[i] = apply_act(act, a[i] + b[i]);
+}
+
+void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out) {
+  for (int c = 0; c < channels; ++c) {
+    const float* p = in + c * spatial;
+    double sum = 0;
+    for (int64_t i = 0; i < spatial; ++i) sum += p[i];
+    out[c] = float(sum / double(spatial));
+  }
+}
+
+void channel_affine_forward(const float* in, const float* scale, const float* shift, int channels,
+                            int64_t spatial, float* out) {
+  for (int c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < spatial; ++i)
+      out[c * spatial + i] = in[c * spatial + i] * scale[c] + shift[c];
+}
+
+void softmax_forward(const float* in, float* out, int64_t n) {
+  if (n <= 0) return;
+  float top = *std::max_element(in, in + n);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    out[i] = std::exp(in[i] - top);
+    sum += out[i];
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] = float(out[i] / sum);
+}
+
+}  // namespace mnet

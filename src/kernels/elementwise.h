@@ -1,0 +1,20 @@
+#pragma once
+#include <cstdint>
+
+#include "core/activation.h"
+
+namespace mnet {
+
+// out[i] = act(in[i]); in and out may alias.
+void activation_forward(const float* in, float* out, int64_t n, Act act);
+// out[i] = act(a[i] + b[i]).
+void add_forward(const float* a, const float* b, float* out, int64_t n, Act act);
+// in [C, H·W] → out [C]: the mean of each channel.
+void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out);
+// out[c, i] = in[c, i] · scale[c] + shift[c] (an unfolded BatchNorm).
+void channel_affine_forward(const float* in, const float* scale, const float* shift, int channels,
+                            int64_t spatial, float* out);
+// Numerically stable softmax over n values.
+void softmax_forward(const float* in, float* out, int64_t n);
+
+}  // namespace mnet

@@ -1,0 +1,79 @@
+#include "kernels/gemm.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+
+namespace mnet {
+
+namespace {
+
+// Below this many elements the bias/activation pass costs less than waking an OpenMP team.
+constexpr long kParallelBiasActElements = 1L << 15;
+
+// The activation is a template argument so the switch folds away and the row loop vectorises.
+template <Act A>
+void bias_act_rows_as(float* data, int rows, int cols, const float* bias, int threads) {
+  const bool parallel = threads > 1 && rows > 1 && long(rows) * cols >= kParallelBiasActElements;
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
+  for (int r = 0; r < rows; ++r) {
+    float* row = data + size_t(r) * cols;
+    const float b = bias ? bias[r] : 0.0f;
+    for (int j = 0; j < cols; ++j) row[j] = apply_act(A, row[j] + b);
+  }
+}
+
+}  // namespace
+
+void bias_act_rows(float* data, int rows, int cols, const float* bias, Act act, int threads) {
+  if (rows <= 0 || cols <= 0) return;
+  threads = std::max(threads, 1);
+  switch (act) {
+    case Act::none:
+      if (bias) bias_act_rows_as<Act::none>(data, rows, cols, bias, threads);
+      return;
+    case Act::relu: return bias_act_rows_as<Act::relu>(data, rows, cols, bias, threads);
+    case Act::relu6: return bias_act_rows_as<Act::relu6>(data, rows, cols, bias, threads);
+    case Act::hswish: return bias_act_rows_as<Act::hswish>(data, rows, cols, bias, threads);
+    case Act::hsigmoid: return bias_act_rows_as<Act::hsigmoid>(data, rows, cols, bias, threads);
+    case Act::sigmoid: return bias_act_rows_as<Act::sigmoid>(data, rows, cols, bias, threads);
+  }
+}
+
+void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C, const float* bias,
+                   Act act, int threads) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    // BLAS rejects a leading dimension of 0; an empty sum is zero.
+    std::fill(C, C + size_t(M) * N, 0.0f);
+  } else {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+  }
+  bias_act_rows(C, M, N, bias, act, threads);
+}
+
+void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act) {
+  if (M <= 0) return;
+  if (K <= 0) {
+    std::fill(y, y + M, 0.0f);
+  } else {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, M, K, 1.0f, A, K, x, 1, 0.0f, y, 1);
+  }
+  for (int m = 0; m < M; ++m) y[m] = apply_act(act, y[m] + (bias ? bias[m] : 0.0f));
+}
+
+void set_blas_threads(int n) { openblas_set_num_threads(std::max(n, 1)); }
+
+int blas_threads() { return openblas_get_num_threads(); }
+
+std::string blas_config() {
+  const char* config = openblas_get_config();
+  return config ? config : "";
+}
+
+std::string blas_corename() {
+  const char* core = openblas_get_corename();
+  return core ? core : "";
+}
+
+}  // namespace mnet

@@ -1,0 +1,10 @@
+#pragma once
+
+namespace mnet {
+
+// Unfolds in [C, H, W] into col [C·k·k, out_h·out_w] (row index = (c·k + ky)·k + kx) so that a
+// k×k convolution becomes one GEMM with the weights [out_c, C·k·k]. Out-of-image taps are zero.
+void im2col(const float* in, int channels, int in_h, int in_w, int kernel, int stride, int pad_top,
+            int pad_left, int out_h, int out_w, float* col);
+
+}  // namespace mnet

@@ -1,0 +1,243 @@
+// Convolution with groups: full k×k (im2col + GEMM), pointwise 1×1 (one GEMM on the input as it
+// is) and depthwise (groups = channels, direct kernels).
+#include <algorithm>
+#include <cstring>
+
+#include "layers/common.h"
+#include "kernels/depthwise.h"
+#include "kernels/gemm.h"
+#include "kernels/im2col.h"
+
+namespace mnet {
+namespace {
+
+struct Padding {
+  int top = 0, left = 0, bottom = 0, right = 0;
+};
+
+// TensorFlow's SAME: output = ceil(input / stride), the odd pixel of padding goes after.
+void same_padding(int in, int k, int s, int* before, int* after) {
+  int out = (in + s - 1) / s;
+  int total = std::max((out - 1) * s + k - in, 0);
+  *before = total / 2;
+  *after = total - *before;
+}
+
+class Conv : public Layer {
+ public:
+  bool depthwise = false;
+  int out_c = 0;  // for depthwise: equal to the input's channels
+  int expect_in = 0;  // "in": input channels the description expects, 0 = whatever arrives
+  int kernel = 1;
+  int stride = 1;
+  int groups = 1;
+  bool same = false;  // TensorFlow SAME padding instead of `pad` on every side
+  int pad = 0;
+  bool bias = false;
+  Act act = Act::none;
+
+  std::string type() const override { return depthwise ? "dwconv" : "conv"; }
+  std::string summary() const override {
+    std::string s = "k" + std::to_string(kernel) + " s" + std::to_string(stride);
+    if (!depthwise && groups > 1) s += " g" + std::to_string(groups);
+    s += same ? " same" : " p" + std::to_string(pad);
+    if (bias) s += " bias";
+    if (act != Act::none) s += std::string(" ") + act_name(act);
+    return s;
+  }
+
+  int groups_for(const Shape& in) const { return depthwise ? in.c : groups; }
+  int out_for(const Shape& in) const { return depthwise ? in.c : out_c; }
+
+  Padding padding_for(const Shape& in) const {
+    Padding p;
+    if (same) {
+      same_padding(in.h, kernel, stride, &p.top, &p.bottom);
+      same_padding(in.w, kernel, stride, &p.left, &p.right);
+    } else {
+      p.top = p.left = p.bottom = p.right = pad;
+    }
+    return p;
+  }
+
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    const Shape& x = in[0];
+    if (expect_in && x.c != expect_in)
+      throw LayerError("expects " + std::to_string(expect_in) + " input channels, its input has " +
+                       std::to_string(x.c));
+    int g = groups_for(x);
+    if (x.c % g != 0)
+      throw LayerError("input channels " + std::to_string(x.c) + " not divisible by groups " +
+                       std::to_string(g));
+    if (out_for(x) % g != 0)
+      throw LayerError("output channels " + std::to_string(out_for(x)) +
+                       " not divisible by groups " + std::to_string(g));
+    Padding p = padding_for(x);
+    if (kernel > x.h + p.top + p.bottom || kernel > x.w + p.left + p.right)
+      throw LayerError("kernel " + std::to_string(kernel) + "x" + std::to_string(kernel) +
+                       " larger than its padded input " + std::to_string(x.h + p.top + p.bottom) +
+                       "x" + std::to_string(x.w + p.left + p.right));
+    return Shape{out_for(x), (x.h + p.top + p.bottom - kernel) / stride + 1,
+                 (x.w + p.left + p.right - kernel) / stride + 1};
+  }
+
+  std::vector<WeightDecl> weights(const std::vector<Shape>& in, const Shape& out) const override {
+    std::vector<WeightDecl> w{{"weight", {out.c, in[0].c / groups_for(in[0]), kernel, kernel}}};
+    if (bias) w.push_back({"bias", {out.c}});
+    return w;
+  }
+
+  LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    LayerCost c;
+    int g = groups_for(in[0]);
+    c.madds = int64_t(out.h) * out.w * out.c * (in[0].c / g) * kernel * kernel;
+    c.elementwise_ops = act == Act::none ? 0 : out.elements();
+    std::string kk = std::to_string(kernel) + "x" + std::to_string(kernel);
+    bool is_depthwise = g == in[0].c && g == out.c && g > 1;
+    c.category = is_depthwise ? "dw" + kk : "conv" + kk;
+    return c;
+  }
+
+  bool accepts_bn() const override { return true; }
+  bool accepts_act() const override { return act == Act::none; }
+  std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
+};
+
+class PointwiseOp : public Op {
+ public:
+  std::vector<float> weight;  // [out_c, in_c]
+  std::vector<float> bias;    // [out_c] or empty
+  int out_c = 0, in_c = 0, spatial = 0;
+  Act act = Act::none;
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    // 1x1 stride 1: the CHW input already is the GEMM's [in_c, H·W] operand, no im2col needed.
+    gemm_bias_act(out_c, spatial, in_c, weight.data(), in[0], out, data_or_null(bias),
+                  act, ctx.threads);
+  }
+};
+
+class DepthwiseOp : public Op {
+ public:
+  DepthwiseParams p;
+  std::vector<float> weight;  // [C, k, k]
+  std::vector<float> bias;    // [C] or empty
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    depthwise_conv(p, in[0], weight.data(), data_or_null(bias), out, ctx.threads);
+  }
+};
+
+class Im2colOp : public Op {
+ public:
+  std::vector<float> weight;  // [out_c, in_c/groups · k · k]
+  std::vector<float> bias;    // [out_c] or empty
+  Shape x, y;
+  int groups = 1, kernel = 1, stride = 1;
+  Padding pad;
+  Act act = Act::none;
+  int64_t scratch_floats() const override {
+    return int64_t(x.c / groups) * kernel * kernel * y.h * y.w;
+  }
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    int in_g = x.c / groups, out_g = y.c / groups;
+    int rows = in_g * kernel * kernel, spatial = y.h * y.w;
+    for (int g = 0; g < groups; ++g) {
+      im2col(in[0] + int64_t(g) * in_g * x.h * x.w, in_g, x.h, x.w, kernel, stride, pad.top, pad.left,
+             y.h, y.w, ctx.scratch);
+      gemm_bias_act(out_g, spatial, rows, weight.data() + int64_t(g) * out_g * rows, ctx.scratch,
+                    out + int64_t(g) * out_g * spatial,
+                    bias.empty() ? nullptr : bias.data() + int64_t(g) * out_g, act, ctx.threads);
+    }
+  }
+};
+
+std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
+  const Shape& x = args.in[0];
+  const Shape& y = args.out;
+  Act a = act != Act::none ? act : args.fused_act;
+  int g = groups_for(x);
+  Padding p = padding_for(x);
+  if (g == x.c && g == y.c && g > 1) {
+    auto op = std::make_unique<DepthwiseOp>();
+    op->p.channels = x.c;
+    op->p.in_h = x.h;
+    op->p.in_w = x.w;
+    op->p.out_h = y.h;
+    op->p.out_w = y.w;
+    op->p.kernel = kernel;
+    op->p.stride = stride;
+    op->p.pad_top = p.top;
+    op->p.pad_left = p.left;
+    op->p.act = a;
+    op->weight = take_weight(args, "weight");
+    op->bias = take_weight(args, "bias");
+    return op;
+  }
+  if (kernel == 1 && stride == 1 && g == 1 && p.top == 0 && p.left == 0 && p.bottom == 0 &&
+      p.right == 0) {
+    auto op = std::make_unique<PointwiseOp>();
+    op->out_c = y.c;
+    op->in_c = x.c;
+    op->spatial = x.h * x.w;
+    op->act = a;
+    op->weight = take_weight(args, "weight");
+    op->bias = take_weight(args, "bias");
+    return op;
+  }
+  auto op = std::make_unique<Im2colOp>();
+  op->x = x;
+  op->y = y;
+  op->groups = g;
+  op->kernel = kernel;
+  op->stride = stride;
+  op->pad = p;
+  op->act = a;
+  op->weight = take_weight(args, "weight");
+  op->bias = take_weight(args, "bias");
+  return op;
+}
+
+void read_common(Conv& c, Attrs& attrs) {
+  c.expect_in = int(attrs.get_int("in", 0));
+  if (c.expect_in < 0 || c.expect_in > kMaxChannels)
+    throw LayerError("in must be between 1 and " + std::to_string(kMaxChannels) + ", got " + std::to_string(c.expect_in));
+  c.kernel = int(attrs.require_int("kernel"));
+  if (c.kernel < 1 || c.kernel > 15)
+    throw LayerError("kernel must be between 1 and 15, got " + std::to_string(c.kernel));
+  c.stride = int(attrs.get_int("stride", 1));
+  if (c.stride < 1 || c.stride > 8)
+    throw LayerError("stride must be between 1 and 8, got " + std::to_string(c.stride));
+  if (attrs.is_string("pad")) {
+    std::string mode = attrs.require_string("pad");
+    if (mode != "same") throw LayerError("pad must be an integer or \"same\", got \"" + mode + "\"");
+    c.same = true;
+  } else {
+    c.pad = int(attrs.get_int("pad", c.kernel / 2));
+    if (c.pad < 0 || c.pad >= c.kernel)
+      throw LayerError("pad must be between 0 and kernel-1, got " + std::to_string(c.pad));
+  }
+  c.bias = attrs.get_bool("bias", false);
+  c.act = read_act(attrs, "act", Act::none);
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_conv(Attrs& attrs) {
+  auto c = std::make_unique<Conv>();
+  c->out_c = int(attrs.require_int("out"));
+  if (c->out_c < 1 || c->out_c > kMaxChannels)
+    throw LayerError("out must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
+                     std::to_string(c->out_c));
+  c->groups = int(attrs.get_int("groups", 1));
+  if (c->groups < 1) throw LayerError("groups must be at least 1, got " + std::to_string(c->groups));
+  read_common(*c, attrs);
+  return c;
+}
+
+std::unique_ptr<Layer> make_dwconv(Attrs& attrs) {
+  auto c = std::make_unique<Conv>();
+  c->depthwise = true;
+  read_common(*c, attrs);
+  return c;
+}
+
+}  // namespace mnet

@@ -1,0 +1,80 @@
+// Fully connected layer on the flattened input: [C, H, W] → [out, 1, 1].
+#include "kernels/gemm.h"
+#include "layers/common.h"
+
+namespace mnet {
+namespace {
+
+class FullyConnected : public Layer {
+ public:
+  int out_features = 0;
+  int64_t expect_in = 0;  // "in": input features the description expects, 0 = whatever arrives
+  bool bias = true;
+  Act act = Act::none;
+
+  std::string type() const override { return "fc"; }
+  std::string summary() const override {
+    std::string s = bias ? "bias" : "no bias";
+    if (act != Act::none) s += std::string(" ") + act_name(act);
+    return s;
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override {
+    if (expect_in && in[0].elements() != expect_in)
+      throw LayerError("expects " + std::to_string(expect_in) + " input features, its input " + in[0].str() +
+                       " has " + std::to_string(in[0].elements()));
+    return Shape{out_features, 1, 1};
+  }
+  std::vector<WeightDecl> weights(const std::vector<Shape>& in, const Shape& out) const override {
+    std::vector<WeightDecl> w{{"weight", {out.c, in[0].elements()}}};
+    if (bias) w.push_back({"bias", {out.c}});
+    return w;
+  }
+  LayerCost cost(const std::vector<Shape>& in, const Shape& out) const override {
+    LayerCost c;
+    c.madds = in[0].elements() * out.c;
+    c.elementwise_ops = act == Act::none ? 0 : out.c;
+    c.category = "fc";
+    return c;
+  }
+  bool accepts_bn() const override { return true; }
+  bool accepts_act() const override { return act == Act::none; }
+  std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
+};
+
+class FullyConnectedOp : public Op {
+ public:
+  std::vector<float> weight;  // [out, in]
+  std::vector<float> bias;    // [out] or empty
+  int out_features = 0, in_features = 0;
+  Act act = Act::none;
+  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
+    gemv_bias_act(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act);
+  }
+};
+
+std::unique_ptr<Op> FullyConnected::prepare(const PrepareArgs& args) const {
+  auto op = std::make_unique<FullyConnectedOp>();
+  op->out_features = args.out.c;
+  op->in_features = int(args.in[0].elements());
+  op->act = act != Act::none ? act : args.fused_act;
+  op->weight = take_weight(args, "weight");
+  op->bias = take_weight(args, "bias");
+  return op;
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_fully_connected(Attrs& attrs) {
+  auto fc = std::make_unique<FullyConnected>();
+  fc->out_features = int(attrs.require_int("out"));
+  if (fc->out_features < 1 || fc->out_features > kMaxChannels)
+    throw LayerError("out must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
+                     std::to_string(fc->out_features));
+  fc->expect_in = attrs.get_int("in", 0);
+  if (fc->expect_in < 0) throw LayerError("in must be positive, got " + std::to_string(fc->expect_in));
+  fc->bias = attrs.get_bool("bias", true);
+  fc->act = read_act(attrs, "act", Act::none);
+  return fc;
+}
+
+}  // namespace mnet

@@ -1,0 +1,54 @@
+// The one place that knows every primitive layer type: one line each.
+#include "graph/registry.h"
+
+namespace mnet {
+
+std::unique_ptr<Layer> make_conv(Attrs&);
+std::unique_ptr<Layer> make_dwconv(Attrs&);
+std::unique_ptr<Layer> make_batchnorm(Attrs&);
+std::unique_ptr<Layer> make_relu(Attrs&);
+std::unique_ptr<Layer> make_relu6(Attrs&);
+std::unique_ptr<Layer> make_hswish(Attrs&);
+std::unique_ptr<Layer> make_hsigmoid(Attrs&);
+std::unique_ptr<Layer> make_sigmoid(Attrs&);
+std::unique_ptr<Layer> make_add(Attrs&);
+std::unique_ptr<Layer> make_global_avgpool(Attrs&);
+std::unique_ptr<Layer> make_fully_connected(Attrs&);
+std::unique_ptr<Layer> make_squeeze_excite(Attrs&);
+std::unique_ptr<Layer> make_softmax(Attrs&);
+
+namespace {
+struct Registration {
+  const char* type;
+  LayerFactory make;
+};
+constexpr Registration kLayerTypes[] = {
+    {"conv", make_conv},
+    {"dwconv", make_dwconv},
+    {"bn", make_batchnorm},
+    {"relu", make_relu},
+    {"relu6", make_relu6},
+    {"hswish", make_hswish},
+    {"hsigmoid", make_hsigmoid},
+    {"sigmoid", make_sigmoid},
+    {"add", make_add},
+    {"gap", make_global_avgpool},
+    {"fc", make_fully_connected},
+    {"se", make_squeeze_excite},
+    {"softmax", make_softmax},
+};
+}  // namespace
+
+std::unique_ptr<Layer> make_layer(const std::string& type, Attrs& attrs) {
+  for (const auto& r : kLayerTypes)
+    if (type == r.type) return r.make(attrs);
+  return nullptr;
+}
+
+std::vector<std::string> layer_types() {
+  std::vector<std::string> out;
+  for (const auto& r : kLayerTypes) out.push_back(r.type);
+  return out;
+}
+
+}  // namespace mnet

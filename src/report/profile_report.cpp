@@ -1,0 +1,186 @@
+#include "report/profile_report.h"
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+
+namespace mnet {
+
+LatencyStats latency_stats(std::vector<double> samples) {
+  LatencyStats s;
+  s.runs = int(samples.size());
+  if (samples.empty()) return s;
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    double pos = q * double(samples.size() - 1);
+    size_t lo = size_t(pos);
+    size_t hi = std::min(lo + 1, samples.size() - 1);
+    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
+  };
+  s.median = at(0.5);
+  s.p10 = at(0.1);
+  s.p90 = at(0.9);
+  s.min = samples.front();
+  s.max = samples.back();
+  return s;
+}
+
+namespace {
+
+std::string shapes(const std::vector<Shape>& in) {
+  std::string s;
+  for (const auto& x : in) s += (s.empty() ? "" : "+") + x.str();
+  return s;
+}
+
+double gflops(int64_t madds, double ms) { return ms > 0 ? 2.0 * double(madds) / (ms * 1e6) : 0.0; }
+
+std::string pct_cell(double p) { return fixed(p, 2); }
+
+nlohmann::json stats_json(const LatencyStats& s) {
+  return {{"runs", s.runs}, {"median_ms", s.median}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
+          {"min_ms", s.min},  {"max_ms", s.max}};
+}
+
+std::string format_json(const CostReport& cost, const ProfileTimings* t) {
+  using nlohmann::json;
+  json j;
+  j["model"] = cost.model;
+  j["input_shape"] = {1, cost.input.c, cost.input.h, cost.input.w};
+  std::map<std::string, double> type_ms;
+  double layer_sum = t ? t->layer_sum_ms : 0;
+  json layers = json::array();
+  for (const auto& r : cost.layers) {
+    json l = {{"name", r.name},
+              {"type", r.type},
+              {"category", r.category},
+              {"in_shape", json::array()},
+              {"out_shape", {r.out.c, r.out.h, r.out.w}},
+              {"madds", r.madds},
+              {"params", r.params},
+              {"elementwise_ops", r.elementwise_ops}};
+    for (const auto& s : r.in) l["in_shape"].push_back({s.c, s.h, s.w});
+    if (t) {
+      const LayerTiming& lt = t->by_node[r.node];
+      l["median_ms"] = lt.median_ms;
+      l["time_pct"] = layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0.0;
+      l["gflops"] = gflops(r.madds, lt.median_ms);
+      if (!lt.fused_into.empty()) l["fused_into"] = lt.fused_into;
+      type_ms[r.category] += lt.median_ms;
+    }
+    layers.push_back(l);
+  }
+  j["layers"] = layers;
+  j["totals"] = {{"madds", cost.madds}, {"params", cost.params}, {"weights", cost.weights},
+                 {"elementwise_ops", cost.elementwise_ops}};
+  json by_type = json::array();
+  for (const auto& b : cost.by_type) {
+    json e = {{"type", b.category},     {"layers", b.layers},       {"madds", b.madds},
+              {"madds_pct", b.madds_pct}, {"params", b.params},     {"params_pct", b.params_pct},
+              {"weights", b.weights},   {"weights_pct", b.weights_pct}};
+    if (t) {
+      e["median_ms"] = type_ms[b.category];
+      e["time_pct"] = layer_sum > 0 ? 100.0 * type_ms[b.category] / layer_sum : 0.0;
+    }
+    by_type.push_back(e);
+  }
+  j["by_type"] = by_type;
+  if (t) {
+    j["machine"] = {{"cpu", t->machine.cpu},         {"threads", t->machine.threads},
+                    {"openblas", t->machine.blas},   {"openblas_core", t->machine.blas_core},
+                    {"runs", t->machine.runs},       {"warmup", t->machine.warmup}};
+    if (t->machine.gemm_ceiling_gflops > 0) j["machine"]["gemm_ceiling_gflops"] = t->machine.gemm_ceiling_gflops;
+    j["layer_sum_ms"] = t->layer_sum_ms;
+    j["model_latency"] = stats_json(t->model);
+    j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace
+
+std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format) {
+  if (format == Format::json) return format_json(cost, t);
+
+  Table layers;
+  layers.header = {"#", "layer", "type", "in", "out", "MAdds", "params", "MAdds %"};
+  layers.right_aligned = {true, false, false, false, false, true, true, true};
+  if (t) {
+    for (const char* h : {"ms", "time %", "GFLOP/s"}) layers.header.push_back(h);
+    for (int i = 0; i < 3; ++i) layers.right_aligned.push_back(true);
+  }
+  std::map<std::string, double> type_ms;
+  double layer_sum = t ? t->layer_sum_ms : 0;
+  for (const auto& r : cost.layers) {
+    std::string type = r.type + (r.summary.empty() ? "" : " " + r.summary);
+    std::vector<std::string> row{std::to_string(r.node), r.name, format == Format::csv ? r.type : type,
+                                 shapes(r.in), r.out.str(),
+                                 format == Format::csv ? std::to_string(r.madds) : with_commas(r.madds),
+                                 format == Format::csv ? std::to_string(r.params) : with_commas(r.params),
+                                 pct_cell(cost.madds ? 100.0 * double(r.madds) / double(cost.madds) : 0)};
+    if (t) {
+      const LayerTiming& lt = t->by_node[r.node];
+      type_ms[r.category] += lt.median_ms;
+      if (!lt.fused_into.empty()) {
+        row.insert(row.end(), {"fused", "", ""});
+      } else {
+        row.push_back(fixed(lt.median_ms, 4));
+        row.push_back(pct_cell(layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0));
+        row.push_back(r.madds ? fixed(gflops(r.madds, lt.median_ms), 1) : "");
+      }
+    }
+    layers.add_row(row);
+  }
+  if (format == Format::csv) return layers.render(format);
+
+  Table types;
+  types.header = {"type", "layers", "MAdds", "MAdds %", "params", "params %", "weights %"};
+  types.right_aligned = {false, true, true, true, true, true, true};
+  if (t) {
+    for (const char* h : {"ms", "time %", "GFLOP/s"}) types.header.push_back(h);
+    for (int i = 0; i < 3; ++i) types.right_aligned.push_back(true);
+  }
+  for (const auto& b : cost.by_type) {
+    std::vector<std::string> row{b.category, std::to_string(b.layers), with_commas(b.madds), pct_cell(b.madds_pct),
+                                 with_commas(b.params), pct_cell(b.params_pct), pct_cell(b.weights_pct)};
+    if (t) {
+      double ms = type_ms[b.category];
+      row.push_back(fixed(ms, 3));
+      row.push_back(pct_cell(layer_sum > 0 ? 100.0 * ms / layer_sum : 0));
+      row.push_back(b.madds ? fixed(gflops(b.madds, ms), 1) : "");
+    }
+    types.add_row(row);
+  }
+  std::vector<std::string> total{"total", std::to_string(cost.layers.size()), with_commas(cost.madds), "100.00",
+                                 with_commas(cost.params), "100.00", "100.00"};
+  if (t) total.insert(total.end(), {fixed(layer_sum, 3), "100.00", fixed(gflops(cost.madds, layer_sum), 1)});
+  types.rules_before.push_back(types.rows.size());
+  types.add_row(total);
+
+  std::string out;
+  std::string heading = cost.model + ", input " + cost.input.str() + ": " + millions(cost.madds) +
+                        " multiply-adds, " + millions(cost.params) + " params (" + with_commas(cost.madds) +
+                        " / " + with_commas(cost.params) + "), " + with_commas(cost.elementwise_ops) +
+                        " element-wise ops";
+  if (t) {
+    const MachineInfo& m = t->machine;
+    heading += "\nmeasured on " + m.cpu + ", " + std::to_string(m.threads) + " thread(s), OpenBLAS core " +
+               m.blas_core + " (" + m.blas + "), " + std::to_string(m.runs) + " runs after " +
+               std::to_string(m.warmup) + " warm-up";
+  }
+  if (format == Format::md) {
+    out += "**" + heading + "**\n\n" + layers.render(format) + "\n" + types.render(format);
+  } else {
+    out += heading + "\n\n" + layers.render(format) + "\nBy type (weights % counts weights without biases, as the "
+           "V1 paper's Table 2 does)\n" + types.render(format);
+  }
+  if (t) {
+    out += "\nwhole model without per-layer timers: median " + fixed(t->model.median, 3) + " ms (p10 " +
+           fixed(t->model.p10, 3) + ", p90 " + fixed(t->model.p90, 3) + ", " + std::to_string(t->model.runs) +
+           " runs); sum of layer medians " + fixed(t->layer_sum_ms, 3) + " ms; difference " +
+           fixed(t->layer_sum_ms - t->model.median, 3) + " ms\n";
+  }
+  return out;
+}
+
+}  // namespace mnet

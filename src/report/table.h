@@ -1,0 +1,26 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace mnet {
+
+enum class Format { table, json, csv, md };
+bool parse_format(const std::string& name, Format* out);
+
+// A table of already formatted cells; one printer per text format.
+struct Table {
+  std::vector<std::string> header;
+  std::vector<bool> right_aligned;  // per column
+  std::vector<std::vector<std::string>> rows;
+  std::vector<size_t> rules_before;  // row indices preceded by a horizontal rule (table view)
+
+  void add_row(std::vector<std::string> cells) { rows.push_back(std::move(cells)); }
+  std::string render(Format format) const;  // table, csv or md
+};
+
+// Number formatting shared by every report.
+std::string with_commas(int64_t v);
+std::string fixed(double v, int decimals);
+std::string millions(int64_t v);  // "568.7M"
+
+}  // namespace mnet

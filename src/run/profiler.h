@@ -1,0 +1,22 @@
+#pragma once
+#include "report/profile_report.h"
+#include "run/executor.h"
+
+namespace mnet {
+
+struct TimingOptions {
+  int runs = 50;
+  int warmup = 10;
+};
+
+// Whole-model latency without per-layer timers.
+LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options);
+
+// Per-layer medians from an instrumented pass, then the whole model from a separate pass.
+ProfileTimings profile_model(const Graph& graph, Executor& exec, const float* input, const TimingOptions& options,
+                             int threads);
+
+// CPU model, OpenBLAS configuration and core type, for report headers.
+MachineInfo machine_info(int threads, const TimingOptions& options);
+
+}  // namespace mnet

@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""End-to-end parity of `mnet run` with PyTorch/torchvision for MobileNet V1, V2, V3-Large and
+V3-Small.
+
+For each model: random weights with non-trivial BatchNorm (statistics and affine parameters) are
+exported with scripts/export_torchvision.py, a random [1,3,224,224] input is run through PyTorch
+(eval mode) and through `mnet run` on the config without its final softmax, and the logits are
+compared:
+
+    PASS iff  max |mnet - torch|  <=  1e-4 * max |torch|      (over the 1000 logits)
+
+Logits, not probabilities: with random weights the softmax can be nearly uniform (or saturated)
+and hide errors. The unchanged config (ending in softmax) is also run, and its probabilities must
+agree with softmax(torch logits) to the bound the logit tolerance implies:
+max |p_mnet - p_torch| <= 2 * 1e-4 * max|torch logits| * max p_torch + 1e-6.
+
+Prints one line per model with the measured max relative error; exits non-zero on any mismatch.
+Prints "skipped: ..." and exits 0 only if torch cannot be imported.
+Writes only into a temporary directory.
+
+  /usr/bin/python3 tests/e2e_torch_parity.py --mnet build/mnet [--repo .] [--threads 2]
+  (or env MNET, MNET_REPO)
+
+--perturb [NAME] adds 0.01 to the first element of one tensor of the exported weights (NAME, or
+one in the middle of the file) -- a negative control: the test must then fail.
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+TOLERANCE = 1e-4  # max |mnet - torch| <= TOLERANCE * max |torch| on the logits
+ARCHS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
+
+
+def perturb_safetensors(path, name):
+    """Adds 0.01 to the first float32 of tensor `name` (or a middle tensor) in place; returns its name."""
+    with open(path, "r+b") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        names = [k for k in header if k != "__metadata__"]
+        name = name or names[len(names) // 2]
+        if name not in header:
+            raise SystemExit(f"--perturb: no tensor '{name}' in {path}")
+        pos = 8 + n + header[name]["data_offsets"][0]
+        f.seek(pos)
+        v = struct.unpack("<f", f.read(4))[0]
+        f.seek(pos)
+        f.write(struct.pack("<f", v + 0.01))
+    return name
+
+
+def run_mnet(mnet, config, weights, x, y, threads):
+    cmd = [mnet, "run", config, "--weights", weights, "--input", x, "--output", y, "--threads", str(threads)]
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise RuntimeError(f"`{' '.join(cmd)}` failed ({p.returncode}): {p.stderr.strip()}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    here_repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    ap.add_argument("--mnet", default=os.environ.get("MNET"), help="mnet binary (env MNET; default REPO/build/mnet)")
+    ap.add_argument("--repo", default=os.environ.get("MNET_REPO", here_repo), help="repository root (env MNET_REPO)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--arch", action="append", choices=ARCHS, help="only these models (repeatable)")
+    ap.add_argument("--perturb", nargs="?", const="", metavar="NAME", help="negative control, see above")
+    a = ap.parse_args(argv)
+
+    try:
+        import torch  # noqa: F401
+    except ImportError as e:
+        print(f"skipped: torch is not importable with {sys.executable} ({e})")
+        return 0
+    import numpy as np
+
+    repo = os.path.abspath(a.repo)
+    mnet = os.path.abspath(a.mnet or os.path.join(repo, "build", "mnet"))
+    if not os.access(mnet, os.X_OK):
+        print(f"FAIL: no mnet binary at {mnet} (pass --mnet)")
+        return 1
+    sys.path.insert(0, os.path.join(repo, "scripts"))
+    import export_torchvision as ex
+    import torch_reference as tr
+    torch.set_num_threads(1)
+
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="mnet-torch-parity-") as tmp:
+        for arch in a.arch or ARCHS:
+            d = os.path.join(tmp, arch)
+            try:
+                r = tr.make_reference(arch, a.seed, d, mnet, os.path.join(repo, "configs", arch + ".json"))
+                note = ""
+                if a.perturb is not None:
+                    note = f" (perturbed {perturb_safetensors(r['weights'], a.perturb)})"
+                y_logits, y_probs = os.path.join(d, "mnet_logits.npy"), os.path.join(d, "mnet_probs.npy")
+                run_mnet(mnet, r["logits_config"], r["weights"], r["input"], y_logits, a.threads)
+                run_mnet(mnet, os.path.join(repo, "configs", arch + ".json"), r["weights"], r["input"], y_probs,
+                         a.threads)
+            except (ex.ExportError, RuntimeError) as e:
+                print(f"FAIL {arch}: {e}")
+                failures += 1
+                continue
+            t, p_t = r["logits"], r["probs"]
+            m = np.load(y_logits).astype(np.float64).reshape(-1)
+            p_m = np.load(y_probs).astype(np.float64).reshape(-1)
+            if m.shape != t.shape or p_m.shape != p_t.shape:
+                print(f"FAIL {arch}: mnet output has {m.size} / {p_m.size} values, torch {t.size}")
+                failures += 1
+                continue
+            scale = np.abs(t).max()
+            rel = np.abs(m - t).max() / scale
+            worst = int(np.abs(m - t).argmax())
+            p_err = np.abs(p_m - p_t).max()
+            p_bound = 2 * TOLERANCE * scale * p_t.max() + 1e-6
+            ok = rel <= TOLERANCE and p_err <= p_bound
+            failures += not ok
+            print(f"{'ok  ' if ok else 'FAIL'} {arch:20s} logits max rel err {rel:.2e} (tol {TOLERANCE:.0e}; "
+                  f"max |torch| {scale:.3g}, worst class {worst}); probs max abs err {p_err:.2e} "
+                  f"(bound {p_bound:.1e}){note}")
+    if failures:
+        print(f"{failures} model(s) differ from torch")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

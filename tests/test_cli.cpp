@@ -1,0 +1,157 @@
+// End-to-end: the built mnet binary, its output formats, exit codes and error lines.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "io/npy.h"
+#include "testing.h"
+
+using namespace mnet;
+using namespace mnet::testing;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+std::string config(const std::string& name) { return source_path("configs/" + name); }
+int lines(const std::string& s) { return int(std::count(s.begin(), s.end(), '\n')); }
+}  // namespace
+
+TEST_CASE("mnet profile --cost-only prints the V1 per-layer table and the paper's Table 2") {
+  CommandResult r = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK_THAT(r.out, Contains("568,740,352"));
+  CHECK_THAT(r.out, Contains("4,210,088"));
+  CHECK_THAT(r.out, Contains("ds13.pw"));
+  CHECK_THAT(r.out, Contains("conv1x1      13  539,492,352    94.86  3,139,584     74.57      74.59"));
+}
+
+TEST_CASE("mnet profile --format json has layers, totals and by_type") {
+  CommandResult r = run_mnet("profile " + config("mobilenet_v3_small.json") + " --cost-only --format json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["totals"]["madds"] == 56510400);
+  CHECK(j["layers"].size() > 100);
+  for (const char* key : {"name", "type", "in_shape", "out_shape", "madds", "params"}) CHECK(j["layers"][0].contains(key));
+  for (const char* key : {"type", "madds", "madds_pct", "params", "params_pct"}) CHECK(j["by_type"][0].contains(key));
+  CHECK(j["totals"].contains("elementwise_ops"));
+}
+
+TEST_CASE("mnet profile writes csv and md, and -o writes the same bytes as stdout") {
+  TempDir tmp;
+  CommandResult csv = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %\n"));
+  CHECK(lines(csv.out) == 85);
+  CommandResult md = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --format md");
+  CHECK_THAT(md.out, Contains("| conv1x1 |"));
+  CommandResult to_file = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --format csv -o " + tmp.file("p.csv"));
+  CHECK(to_file.exit_code == 0);
+  CHECK(to_file.out.empty());
+  CHECK(read_text(tmp.file("p.csv")) == csv.out);
+}
+
+TEST_CASE("--width and --resolution reach the config") {
+  CommandResult r = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --width 0.5 --resolution 160 --format json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["input_shape"] == nlohmann::json({1, 3, 160, 160}));
+  CHECK(int64_t(j["totals"]["madds"]) / 1000000 == 76);  // the paper's Table 6 row 0.50 MobileNet-160: 76M
+}
+
+TEST_CASE("mnet compare prints one row per model with 1x1 and depthwise shares") {
+  CommandResult r = run_mnet("compare " + config("mobilenet_v1.json") + " " + config("mobilenet_v2.json") + " " +
+                             config("mobilenet_v3_large.json") + " " + config("mobilenet_v3_small.json") + " --cost-only");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("mobilenet_v1        [3,224,224]  568,740,352  4,210,088       94.86         3.06"));
+  CHECK_THAT(r.out, Contains("mobilenet_v3_small"));
+  CHECK(lines(r.out) == 6);
+}
+
+TEST_CASE("mnet info lists every node with its shapes and weights") {
+  CommandResult r = run_mnet("info " + config("mobilenet_v2.json"));
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("block2.expand"));
+  CHECK_THAT(r.out, Contains("[96,112,112]"));
+  CHECK_THAT(r.out, Contains("weight[96x16x1x1]"));
+  CommandResult j = run_mnet("info " + config("tiny_custom.json") + " --format json");
+  auto nodes = nlohmann::json::parse(j.out)["nodes"];
+  CHECK(nodes[0]["name"] == "input");
+  CHECK(nodes.back()["out_shape"] == nlohmann::json({10, 1, 1}));
+}
+
+TEST_CASE("mnet profile measures every executed layer and names the machine") {
+  CommandResult r = run_mnet("profile " + config("tiny_custom.json") + " --runs 3 --warmup 1 --format json");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("random weights"));
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["machine"]["runs"] == 3);
+  CHECK(!j["machine"]["openblas_core"].get<std::string>().empty());
+  CHECK(j["model_latency"]["runs"] == 3);
+  CHECK(j["model_latency"]["median_ms"].get<double>() > 0);
+  for (const auto& l : j["layers"]) {
+    if (l.contains("fused_into")) CHECK(l["median_ms"] == 0.0);
+    else CHECK(l["median_ms"].get<double>() > 0);
+  }
+}
+
+TEST_CASE("mnet bench sweeps thread counts") {
+  CommandResult r = run_mnet("bench " + config("tiny_custom.json") + " --threads 1,2 --runs 3 --warmup 1 --format json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["results"].size() == 2);
+  CHECK(j["results"][1]["threads"] == 2);
+  for (const char* key : {"median_ms", "p10_ms", "p90_ms", "min_ms", "max_ms"}) CHECK(j["results"][0].contains(key));
+}
+
+TEST_CASE("mnet run reads and writes float32 npy") {
+  TempDir tmp;
+  write_npy(tmp.file("x.npy"), TensorData{{1, 3, 32, 32}, std::vector<float>(3 * 32 * 32, 0.5f)});
+  CommandResult r = run_mnet("run " + config("tiny_custom.json") + " --input " + tmp.file("x.npy") + " --output " + tmp.file("y.npy"));
+  REQUIRE(r.exit_code == 0);
+  TensorData y = read_npy(tmp.file("y.npy"));
+  CHECK(y.shape == std::vector<int64_t>{1, 10, 1, 1});
+  double sum = 0;
+  for (float v : y.data) sum += v;
+  CHECK(sum == Approx(1.0).epsilon(1e-5));  // the config ends in softmax
+
+  write_npy(tmp.file("bad.npy"), TensorData{{1, 3, 31, 32}, std::vector<float>(3 * 31 * 32, 0.5f)});
+  CommandResult bad = run_mnet("run " + config("tiny_custom.json") + " --input " + tmp.file("bad.npy") + " --output " + tmp.file("z.npy"));
+  CHECK(bad.exit_code == 3);
+  CHECK_THAT(bad.err, Contains("bad.npy: input has shape [1, 3, 31, 32], tiny_custom takes [1, 3, 32, 32]"));
+  CHECK(!fs::exists(tmp.file("z.npy")));
+}
+
+TEST_CASE("bad input gets one error line, exit code 3 and no output file") {
+  TempDir tmp;
+  std::string bad = tmp.write("bad.json", R"({"name": "x", "resolution": 8, "layers": [{"type": "conv", "out": 8, "kernel": 3, "stride": 0}]})");
+  CommandResult r = run_mnet("profile " + bad + " --cost-only -o " + tmp.file("out.txt"));
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "mnet: error: " + bad + ": /layers/0 (conv), layer 'conv1': stride must be between 1 and 8, got 0\n");
+  CHECK(!fs::exists(tmp.file("out.txt")));
+  CommandResult missing = run_mnet("profile " + tmp.file("absent.json") + " --cost-only");
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.err, StartsWith("mnet: error: " + tmp.file("absent.json")));
+  CHECK(lines(missing.err) == 1);
+}
+
+TEST_CASE("an unwritable output path is a failure with exit code 1") {
+  TempDir tmp;
+  CommandResult r = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only -o " + tmp.file("no/such/dir/out.txt"));
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, StartsWith("mnet: error: " + tmp.file("no/such/dir/out.txt")));
+}
+
+TEST_CASE("usage errors exit with code 2 and --help and --version exit 0") {
+  CHECK(run_mnet("profile " + config("mobilenet_v1.json") + " --no-such-option").exit_code == 2);
+  CHECK(run_mnet("profile").exit_code == 2);
+  CHECK(run_mnet("").exit_code == 2);
+  CHECK(run_mnet("profile " + config("mobilenet_v1.json") + " --format xml").exit_code == 2);
+  CHECK(run_mnet("profile " + config("mobilenet_v1.json") + " --width 0").exit_code == 2);
+  CommandResult help = run_mnet("profile --help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Contains("--cost-only"));
+  CHECK_THAT(help.out, Contains("example:"));
+  CommandResult version = run_mnet("--version");
+  CHECK(version.exit_code == 0);
+  CHECK_THAT(version.out, Contains("OpenBLAS"));
+}
