@@ -33,8 +33,11 @@ Command make_bench_command(CLI::App& root) {
                                      {"warmup", engine->warmup}}},
                         {"results", nlohmann::json::array()}};
     for (const auto& m : *models) {
-      Graph g = load_model(m, opts->overrides());
-      WeightMap w = weights_for(g, *engine);
+      ModelOptions one = *opts;
+      one.model = m;
+      Model loaded = load_for_execution(one, *engine);
+      const Graph& g = loaded.graph;
+      const WeightMap& w = loaded.weights;
       std::vector<float> input = random_input(g.input().out);
       for (int n : *threads) {
         Executor exec(g, w, ExecOptions{n});

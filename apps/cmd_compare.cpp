@@ -37,10 +37,16 @@ Command make_compare_command(CLI::App& root) {
     std::vector<CostReport> reports;
     std::vector<LatencyStats> latency;
     for (const auto& m : *models) {
-      Graph g = load_model(m, opts->overrides());
+      if (*cost_only) {
+        reports.push_back(analyze_cost(load_graph(m, opts->overrides())));
+        continue;
+      }
+      ModelOptions one = *opts;
+      one.model = m;
+      Model loaded = load_for_execution(one, *engine);
+      const Graph& g = loaded.graph;
       reports.push_back(analyze_cost(g));
-      if (*cost_only) continue;
-      Executor exec(g, weights_for(g, *engine), ExecOptions{*threads});
+      Executor exec(g, loaded.weights, ExecOptions{*threads});
       std::vector<float> input = random_input(g.input().out);
       latency.push_back(time_model(exec, input.data(), TimingOptions{engine->runs, engine->warmup}));
     }

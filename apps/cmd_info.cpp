@@ -13,7 +13,7 @@ Command make_info_command(CLI::App& root) {
   model->add_to(*app);
   out->add_to(*app);
   auto run = [model, out]() {
-    Graph g = load_model(model->model, model->overrides());
+    Graph g = load_graph(model->model, model->overrides());
     if (out->parsed() == Format::json) {
       nlohmann::json j;
       j["model"] = g.name;

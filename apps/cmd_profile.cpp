@@ -22,13 +22,14 @@ Command make_profile_command(CLI::App& root) {
   engine->add_to(*app);
   out->add_to(*app);
   auto run = [model, engine, out, cost_only, threads]() {
-    Graph g = load_model(model->model, model->overrides());
-    CostReport cost = analyze_cost(g);
     if (*cost_only) {
-      emit(*out, format_profile(cost, nullptr, out->parsed()));
+      emit(*out, format_profile(analyze_cost(load_graph(model->model, model->overrides())), nullptr, out->parsed()));
       return kExitOk;
     }
-    Executor exec(g, weights_for(g, *engine), ExecOptions{*threads});
+    Model loaded = load_for_execution(*model, *engine);
+    const Graph& g = loaded.graph;
+    CostReport cost = analyze_cost(g);
+    Executor exec(g, loaded.weights, ExecOptions{*threads});
     std::vector<float> input = random_input(g.input().out);
     ProfileTimings t = profile_model(g, exec, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
     emit(*out, format_profile(cost, &t, out->parsed()));

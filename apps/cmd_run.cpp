@@ -20,14 +20,15 @@ Command make_run_command(CLI::App& root) {
   app->add_option("--output", *output, "Where to write the last layer's output (.npy, float32, [1,C,H,W])")->required();
   app->add_option("--threads", *threads, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
   auto run = [model, engine, input, output, threads]() {
-    Graph g = load_model(model->model, model->overrides());
+    Model loaded = load_for_execution(*model, *engine);
+    const Graph& g = loaded.graph;
     TensorData x = read_npy(*input);
     const Shape& want = g.input().out;
     std::vector<int64_t> nchw{1, want.c, want.h, want.w}, chw{want.c, want.h, want.w};
     if (x.shape != nchw && x.shape != chw)
       throw InputError(*input + ": input has shape " + shape_to_string(x.shape) + ", " + g.name + " takes " +
                        shape_to_string(nchw));
-    Executor exec(g, weights_for(g, *engine), ExecOptions{*threads});
+    Executor exec(g, loaded.weights, ExecOptions{*threads});
     const float* y = exec.run(x.data.data());
     const Shape& s = exec.output_shape();
     TensorData out{{1, s.c, s.h, s.w}, std::vector<float>(y, y + s.elements())};

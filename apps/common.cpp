@@ -10,7 +10,7 @@
 namespace mnet::app {
 
 void ModelOptions::add_to(CLI::App& app, bool positional) {
-  if (positional) app.add_option("model", model, "Model: an mnet config (.json) or a folder written by `mnet import`")->required();
+  if (positional) app.add_option("model", model, "Model: an mnet config (.json), a folder written by `mnet import`, or a .tflite file")->required();
   app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5)")
       ->check(CLI::PositiveNumber);
   app.add_option("--resolution", resolution, "Input resolution overriding the config's (e.g. 160)")
@@ -24,30 +24,35 @@ ConfigOverrides ModelOptions::overrides() const {
   return o;
 }
 
-Graph load_model(const std::string& path, const ConfigOverrides& overrides) {
+Graph load_graph(const std::string& path, const ConfigOverrides& overrides) {
+  // A .tflite's graph comes with its weights: importing is the only way to read it.
+  if (is_tflite_path(path)) return load_model(path, overrides).graph;
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     std::string config = (std::filesystem::path(path) / "config.json").string();
     if (!std::filesystem::exists(config, ec))
-      throw InputError(path + ": a folder model must hold config.json (as `mnet import` writes)");
+      throw InputError(path + ": a model folder must hold config.json (as `mnet import` writes)");
     return load_config(config, overrides);
   }
   return load_config(path, overrides);
 }
 
 void EngineOptions::add_to(CLI::App& app, bool timing) {
-  app.add_option("--weights", weights, "Weights (.safetensors); without it, deterministic random weights");
+  app.add_option("--weights", weights, "Weights (.safetensors); default: the model's own, else deterministic random weights");
   app.add_option("--seed", seed, "Seed of the random weights")->capture_default_str();
   if (!timing) return;
   app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--warmup", warmup, "Warm-up runs, not timed")->capture_default_str()->check(CLI::Range(0, 100000));
 }
 
-WeightMap weights_for(const Graph& graph, const EngineOptions& options) {
-  if (!options.weights.empty()) return load_weights(graph, options.weights);
-  std::fprintf(stderr, "mnet: %s: no --weights, using random weights (seed %llu)\n", graph.source.c_str(),
-               static_cast<unsigned long long>(options.seed));
-  return random_weights(graph, options.seed);
+Model load_for_execution(const ModelOptions& model, const EngineOptions& options) {
+  Model m = load_model(model.model, model.overrides(), options.weights);
+  if (m.weights_source.empty()) {
+    std::fprintf(stderr, "mnet: %s: no weights given, using random weights (seed %llu)\n", model.model.c_str(),
+                 static_cast<unsigned long long>(options.seed));
+    m.weights = random_weights(m.graph, options.seed);
+  }
+  return m;
 }
 
 std::vector<float> random_input(const Shape& shape) {

@@ -7,7 +7,7 @@
 #include "config/config.h"
 #include "graph/graph.h"
 #include "report/table.h"
-#include "run/weights.h"
+#include "run/model.h"
 
 namespace mnet::app {
 
@@ -28,6 +28,8 @@ Command make_profile_command(CLI::App& root);
 Command make_compare_command(CLI::App& root);
 Command make_bench_command(CLI::App& root);
 Command make_run_command(CLI::App& root);
+Command make_classify_command(CLI::App& root);
+Command make_import_command(CLI::App& root);
 
 // Options shared by the commands that take a model.
 struct ModelOptions {
@@ -37,9 +39,8 @@ struct ModelOptions {
   void add_to(CLI::App& app, bool positional = true);
   ConfigOverrides overrides() const;
 };
+Graph load_graph(const std::string& path, const ConfigOverrides& overrides);
 
-// A config JSON, or a folder holding config.json (as `mnet import` writes).
-Graph load_model(const std::string& path, const ConfigOverrides& overrides);
 
 // Options of the commands that execute a model.
 struct EngineOptions {
@@ -49,8 +50,9 @@ struct EngineOptions {
   int warmup = 10;
   void add_to(CLI::App& app, bool timing = true);
 };
-// The weights a command runs with: the --weights file, or random ones (said on stderr).
-WeightMap weights_for(const Graph& graph, const EngineOptions& options);
+// The model with the weights a command runs with: --weights, else the model's own (a .tflite's,
+// or the file its config names), else deterministic random ones (said on stderr).
+Model load_for_execution(const ModelOptions& model, const EngineOptions& options);
 // A deterministic input in [-1, 1] for latency measurements.
 std::vector<float> random_input(const Shape& shape);
 

@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -14,7 +13,8 @@ using namespace mnet;
 
 namespace {
 
-constexpr Act kAllActs[] = {Act::none, Act::relu, Act::relu6, Act::hswish, Act::hsigmoid, Act::sigmoid};
+constexpr Act kAllActs[] = {Act::none,   Act::relu,     Act::relu6,
+                            Act::hswish, Act::hsigmoid, Act::sigmoid};
 
 std::vector<float> random_values(size_t n, float scale, unsigned seed) {
   std::mt19937 rng(seed);
@@ -32,11 +32,13 @@ float max_abs(const std::vector<float>& v) {
 
 // "" when every element is within tol of expected (NaN never is), else the first offender.
 std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size()) return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
+  if (got.size() != expected.size())
+    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
   for (size_t i = 0; i < got.size(); ++i)
     if (!(std::abs(got[i] - expected[i]) <= tol)) {
       std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance " << tol << ")";
+      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
+        << tol << ")";
       return s.str();
     }
   return "";
@@ -102,8 +104,9 @@ void check_against_reference(DepthwiseParams p) {
       const float* bias_ptr = with_bias ? bias.data() : nullptr;
       std::vector<float> expected(out_size);
       depthwise_conv_reference(p, in.data(), weight.data(), bias_ptr, expected.data());
-      const float tol = 1.5f * 1e-5f *
-                        (float(p.kernel * p.kernel) * max_abs(weight) * max_abs(in) + max_abs(bias));
+      const float tol =
+          1.5f * 1e-5f *
+          (float(p.kernel * p.kernel) * max_abs(weight) * max_abs(in) + max_abs(bias));
       for (SimdLevel level : simd_levels())
         for (int threads : {1, 2}) {
           std::vector<float> out(out_size, std::nanf(""));
@@ -121,7 +124,7 @@ void check_against_reference(DepthwiseParams p) {
 TEST_CASE("the depthwise reference gives the hand-computed answer on a 3x3 input") {
   // in 1..9 row-major; weight picks the centre plus 10× the bottom-right neighbour, so a flipped
   // (convolution instead of correlation) or shifted kernel gives different numbers.
-  const std::vector<float> in{1, 2, 3, 4, 5, 6, 7, 8, 9};  // [1, 3, 3]
+  const std::vector<float> in{1, 2, 3, 4, 5, 6, 7, 8, 9};       // [1, 3, 3]
   const std::vector<float> weight{0, 0, 0, 0, 1, 0, 0, 0, 10};  // [1, 3, 3]
   DepthwiseParams p = symmetric(1, 3, 3, 3, 1);
 
@@ -183,7 +186,7 @@ TEST_CASE("depthwise rows narrower and wider than the vector width match the ref
     for (int out_w : {1, 2, 7, 8, 9, 15, 16, 17, 33}) {
       check_against_reference(symmetric(3, 6, out_w, k, 1));
       check_against_reference(symmetric(3, 9, 2 * out_w - 1, k, 2));  // odd input
-      check_against_reference(tf_same(3, 10, 2 * out_w, k, 2));      // even input
+      check_against_reference(tf_same(3, 10, 2 * out_w, k, 2));       // even input
     }
 }
 

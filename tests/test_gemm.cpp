@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -14,7 +13,8 @@ using namespace mnet;
 
 namespace {
 
-constexpr Act kAllActs[] = {Act::none, Act::relu, Act::relu6, Act::hswish, Act::hsigmoid, Act::sigmoid};
+constexpr Act kAllActs[] = {Act::none,   Act::relu,     Act::relu6,
+                            Act::hswish, Act::hsigmoid, Act::sigmoid};
 
 std::vector<float> random_values(size_t n, float scale, unsigned seed) {
   std::mt19937 rng(seed);
@@ -32,19 +32,21 @@ float max_abs(const std::vector<float>& v) {
 
 // "" when every element is within tol of expected (NaN never is), else the first offender.
 std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size()) return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
+  if (got.size() != expected.size())
+    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
   for (size_t i = 0; i < got.size(); ++i)
     if (!(std::abs(got[i] - expected[i]) <= tol)) {
       std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance " << tol << ")";
+      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
+        << tol << ")";
       return s.str();
     }
   return "";
 }
 
 // C[M,N] = act(A[M,K]·B[K,N] + bias[M]), summed in double.
-std::vector<float> naive_gemm(int M, int N, int K, const std::vector<float>& A, const std::vector<float>& B,
-                              const float* bias, Act act) {
+std::vector<float> naive_gemm(int M, int N, int K, const std::vector<float>& A,
+                              const std::vector<float>& B, const float* bias, Act act) {
   std::vector<float> C(size_t(M) * N);
   for (int m = 0; m < M; ++m)
     for (int n = 0; n < N; ++n) {
@@ -57,7 +59,8 @@ std::vector<float> naive_gemm(int M, int N, int K, const std::vector<float>& A, 
 
 // float GEMM rounding grows at most linearly in K with the product magnitudes: 1e-5·K·max|a|·max|b|
 // (plus the bias), times 1.5 because hswish's slope reaches 1.5 and no activation is steeper.
-float gemm_tolerance(int K, const std::vector<float>& A, const std::vector<float>& B, float max_bias) {
+float gemm_tolerance(int K, const std::vector<float>& A, const std::vector<float>& B,
+                     float max_bias) {
   return 1.5f * 1e-5f * (float(std::max(K, 1)) * max_abs(A) * max_abs(B) + max_bias);
 }
 
@@ -82,8 +85,11 @@ struct GemmShape {
 
 }  // namespace
 
-TEST_CASE("gemm_bias_act matches a naive triple loop on odd shapes, every activation, with and without bias") {
-  const GemmShape shapes[] = {{27, 15 * 14, 13}, {1, 1, 1}, {1, 1, 7}, {5, 3, 1}, {3, 33, 200}, {64, 1, 9}};
+TEST_CASE(
+    "gemm_bias_act matches a naive triple loop on odd shapes, every activation, with and without "
+    "bias") {
+  const GemmShape shapes[] = {{27, 15 * 14, 13}, {1, 1, 1},    {1, 1, 7},
+                              {5, 3, 1},         {3, 33, 200}, {64, 1, 9}};
   for (const auto& s : shapes)
     for (Act act : kAllActs)
       for (bool with_bias : {false, true}) check_gemm(s.M, s.N, s.K, with_bias, act, 1);
@@ -122,7 +128,8 @@ TEST_CASE("BLAS thread count 1 or 2 does not change gemm results beyond toleranc
 }
 
 TEST_CASE("gemv_bias_act matches a naive loop for every activation, with and without bias") {
-  for (const auto& [M, K] : {std::pair{1, 1}, std::pair{1, 9}, std::pair{27, 13}, std::pair{1000, 1024}}) {
+  for (const auto& [M, K] :
+       {std::pair{1, 1}, std::pair{1, 9}, std::pair{27, 13}, std::pair{1000, 1024}}) {
     const auto A = random_values(size_t(M) * K, 1.0f, 21u + M);
     const auto x = random_values(size_t(K), 1.0f, 22u + K);
     const auto bias = random_values(size_t(M), 3.0f, 23);

@@ -1,6 +1,5 @@
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <random>
 #include <sstream>
@@ -24,11 +23,13 @@ std::vector<float> random_values(size_t n, unsigned seed) {
 
 // "" when every element is within tol of expected (NaN never is), else the first offender.
 std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size()) return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
+  if (got.size() != expected.size())
+    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
   for (size_t i = 0; i < got.size(); ++i)
     if (!(std::abs(got[i] - expected[i]) <= tol)) {
       std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance " << tol << ")";
+      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
+        << tol << ")";
       return s.str();
     }
   return "";
@@ -38,8 +39,10 @@ struct ConvCase {
   int in_c, in_h, in_w, out_c, kernel, stride, pad_top, pad_left, out_h, out_w;
 };
 
-// in [in_c, in_h, in_w], weight [out_c, in_c, k, k] → out [out_c, out_h, out_w]; out-of-image taps skipped.
-std::vector<float> direct_conv(const ConvCase& c, const std::vector<float>& in, const std::vector<float>& weight) {
+// in [in_c, in_h, in_w], weight [out_c, in_c, k, k] → out [out_c, out_h, out_w]; out-of-image taps
+// skipped.
+std::vector<float> direct_conv(const ConvCase& c, const std::vector<float>& in,
+                               const std::vector<float>& weight) {
   std::vector<float> out(size_t(c.out_c) * c.out_h * c.out_w);
   for (int oc = 0; oc < c.out_c; ++oc)
     for (int oy = 0; oy < c.out_h; ++oy)
@@ -60,7 +63,8 @@ std::vector<float> direct_conv(const ConvCase& c, const std::vector<float>& in, 
 }
 
 // weight [M, K] · col [K, N], summed in double.
-std::vector<float> naive_matmul(int M, int N, int K, const std::vector<float>& A, const std::vector<float>& B) {
+std::vector<float> naive_matmul(int M, int N, int K, const std::vector<float>& A,
+                                const std::vector<float>& B) {
   std::vector<float> C(size_t(M) * N);
   for (int m = 0; m < M; ++m)
     for (int n = 0; n < N; ++n) {
@@ -77,8 +81,8 @@ void check_im2col(const ConvCase& c) {
   const int K = c.in_c * c.kernel * c.kernel;
   const int N = c.out_h * c.out_w;
   std::vector<float> col(size_t(K) * N, std::nanf(""));
-  im2col(in.data(), c.in_c, c.in_h, c.in_w, c.kernel, c.stride, c.pad_top, c.pad_left, c.out_h, c.out_w,
-         col.data());
+  im2col(in.data(), c.in_c, c.in_h, c.in_w, c.kernel, c.stride, c.pad_top, c.pad_left, c.out_h,
+         c.out_w, col.data());
   const auto expected = direct_conv(c, in, weight);
   const auto via_naive = naive_matmul(c.out_c, N, K, weight, col);
   std::vector<float> via_blas(expected.size());
@@ -86,8 +90,8 @@ void check_im2col(const ConvCase& c) {
   // Both sides sum in double; only the final float rounding and BLAS's float sums differ:
   // 1e-5·K·max|w|·max|x| with |w|, |x| <= 1.
   const float tol = 1e-5f * float(K);
-  INFO("in " << c.in_c << "x" << c.in_h << "x" << c.in_w << " k" << c.kernel << " s" << c.stride << " pad("
-             << c.pad_top << "," << c.pad_left << ") out " << c.out_h << "x" << c.out_w);
+  INFO("in " << c.in_c << "x" << c.in_h << "x" << c.in_w << " k" << c.kernel << " s" << c.stride
+             << " pad(" << c.pad_top << "," << c.pad_left << ") out " << c.out_h << "x" << c.out_w);
   CHECK(mismatch(via_naive, expected, tol) == "");
   CHECK(mismatch(via_blas, expected, tol) == "");
 }

@@ -149,6 +149,18 @@ TEST_CASE("npy files round-trip 0-d, 1-d, 4-d and empty arrays", "[io][npy]") {
   }
 }
 
+// Found by tests/fuzz/fuzz_npy: elements() multiplied the huge dimensions past int64.
+TEST_CASE("an npy shape with a zero beside huge dimensions reads as empty and counts 0 elements",
+          "[io][npy]") {
+  TempDir tmp;
+  const std::string path =
+      tmp.put(npy_file(f32_header("(2147483648, 0, 2147483648, 2147483648)"), ""));
+  const mnet::TensorData t = mnet::read_npy(path);
+  CHECK(t.shape == std::vector<int64_t>{2147483648, 0, 2147483648, 2147483648});
+  CHECK(t.data.empty());
+  CHECK(t.elements() == 0);
+}
+
 TEST_CASE("the npy writer emits format 1.0 with data aligned to 64 bytes", "[io][npy]") {
   TempDir tmp;
   const std::string path = tmp.path("a.npy");

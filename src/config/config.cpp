@@ -283,15 +283,16 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
   }
   std::string node_name = name.empty() ? type + std::to_string(++counter) : name;
   if (attrs.has("out_scaling") && attrs.has("out")) {
-    std::string scaling = attrs.get_string("out_scaling", "none");
-    if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
-      b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
+    std::string scaling;
     int64_t out = 0;
     try {
+      scaling = attrs.get_string("out_scaling", "none");
       out = attrs.require_int("out");
     } catch (const LayerError& e) {
       b.fail(e.what());
     }
+    if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
+      b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
     if (out < 1 || out > kMaxChannels) b.fail("'out' must be between 1 and " + std::to_string(kMaxChannels));
     attrs.set("out", AttrValue::of_int(b.scaled(int(out), scaling)));
   }
@@ -316,7 +317,7 @@ namespace {
 // Only these top-level keys exist; anything else is a typo.
 const char* const kTopLevelKeys[] = {"name",  "description",      "reference", "input_channels", "resolution",
                                      "width", "channel_rounding", "bn_eps",    "preprocess",     "labels",
-                                     "layers"};
+                                     "weights", "layers"};
 
 Preprocess parse_preprocess(const std::string& file, const json& j) {
   Preprocess p;
@@ -380,6 +381,11 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     size_t colon = what.rfind(": ");
     throw InputError(path + ": line " + std::to_string(line) + ", column " + std::to_string(column) +
                      ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) + ")");
+  } catch (const json::out_of_range& e) {
+    // A number beyond double's range ("1e999") is out_of_range, not parse_error; it names the number.
+    std::string what = e.what();
+    size_t bracket = what.find("] ");
+    throw InputError(path + ": invalid JSON (" + (bracket == std::string::npos ? what : what.substr(bracket + 2)) + ")");
   }
   if (!root.is_object()) fail_at(path, "/", "a config must be a JSON object");
   for (auto kv = root.begin(); kv != root.end(); ++kv)
@@ -392,7 +398,7 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   auto name = root.find("name");
   if (name == root.end() || !name->is_string()) fail_at(path, "/name", "missing field 'name' (a string)");
   g.name = name->get<std::string>();
-  for (const char* k : {"description", "reference", "labels"})
+  for (const char* k : {"description", "reference", "labels", "weights"})
     if (root.contains(k) && !root[k].is_string()) fail_at(path, std::string("/") + k, "must be a string");
 
   auto res = root.find("resolution");
@@ -433,11 +439,13 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     b.bn_eps = e->get<double>();
   }
   if (root.contains("preprocess")) g.preprocess = parse_preprocess(path, root["preprocess"]);
-  if (root.contains("labels")) {
-    std::filesystem::path labels = root["labels"].get<std::string>();
-    if (labels.is_relative()) labels = std::filesystem::path(path).parent_path() / labels;
-    g.labels = labels.lexically_normal().string();
-  }
+  auto beside_config = [&](const std::string& file) {
+    std::filesystem::path p = file;
+    if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
+    return p.lexically_normal().string();
+  };
+  if (root.contains("labels")) g.labels = beside_config(root["labels"].get<std::string>());
+  if (root.contains("weights")) g.weights = beside_config(root["weights"].get<std::string>());
 
   auto layers = root.find("layers");
   if (layers == root.end() || !layers->is_array() || layers->empty())

@@ -39,7 +39,8 @@ class Graph {
   double width = 1.0;
   int resolution = 224;
   Preprocess preprocess;
-  std::string labels;  // labels file, resolved against the config's folder; may be empty
+  std::string labels;   // labels file, resolved against the config's folder; may be empty
+  std::string weights;  // weights file the config names, resolved likewise; may be empty
   std::vector<Node> nodes;
 
   // Adds the input node; must be first.

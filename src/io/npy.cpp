@@ -216,8 +216,11 @@ class HeaderParser {
 }  // namespace
 
 TensorData read_npy(const std::string& path) {
+  return parse_npy(read_file_bytes(path, kMaxNpyFileBytes), path);
+}
+
+TensorData parse_npy(const std::string& bytes, const std::string& path) {
   auto fail = [&](const std::string& what) { throw InputError(path + ": " + what); };
-  const std::string bytes = read_file_bytes(path, kMaxNpyFileBytes);
   if (bytes.size() < kV1PreambleBytes || bytes.compare(0, kMagicBytes, kMagic, kMagicBytes) != 0) {
     fail("not a .npy file (it does not start with the \\x93NUMPY magic and a header length)");
   }

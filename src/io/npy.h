@@ -14,6 +14,8 @@ constexpr uint64_t kMaxNpyFileBytes = uint64_t(2) << 30;
 // shape, including 0-d; '<f8' is converted to float. Strict: anything else, or data that is not
 // exactly shape x itemsize bytes, throws InputError("PATH: ...").
 TensorData read_npy(const std::string& path);
+// The same on bytes already in memory; `source` names them in errors.
+TensorData parse_npy(const std::string& bytes, const std::string& source);
 
 // Writes `t` atomically as a format 1.0, '<f4', C-order .npy file whose data starts at a multiple
 // of 64 bytes, as numpy.save does. Throws RunError if the file cannot be written,

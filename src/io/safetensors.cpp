@@ -122,8 +122,7 @@ class Reader {
  public:
   explicit Reader(std::string path) : path_(std::move(path)) {}
 
-  SafetensorsFile read() {
-    const std::string bytes = read_file_bytes(path_, kMaxSafetensorsFileBytes);
+  SafetensorsFile read(const std::string& bytes) {
     if (bytes.size() < kLengthFieldBytes) {
       throw header_error("file is " + std::to_string(bytes.size()) +
                          " bytes, shorter than the 8-byte header length field");
@@ -192,7 +191,7 @@ class Reader {
     json header;
     try {
       header = json::parse(begin, end, callback);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       std::string what = e.what();
       const size_t bracket = what.find("] ");
       if (bracket != std::string::npos) what = what.substr(bracket + 2);
@@ -378,7 +377,13 @@ const TensorData* SafetensorsFile::find(const std::string& name) const {
   return nullptr;
 }
 
-SafetensorsFile read_safetensors(const std::string& path) { return Reader(path).read(); }
+SafetensorsFile read_safetensors(const std::string& path) {
+  return Reader(path).read(read_file_bytes(path, kMaxSafetensorsFileBytes));
+}
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source) {
+  return Reader(source).read(bytes);
+}
 
 void write_safetensors(const std::string& path,
                        const std::vector<std::pair<std::string, const TensorData*>>& tensors,

@@ -26,6 +26,8 @@ struct SafetensorsFile {
 // deviation from the format (see the tests) throws InputError("PATH: tensor 'NAME': ...") or
 // InputError("PATH: header: ...").
 SafetensorsFile read_safetensors(const std::string& path);
+// The same on bytes already in memory; `source` names them in errors.
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source);
 
 // Writes F32 tensors in the given order, atomically. Throws RunError if the file cannot be
 // written, std::invalid_argument for a null tensor, a tensor whose data does not match its

@@ -15,6 +15,9 @@ struct TensorData {
   std::vector<float> data;
 
   int64_t elements() const {
+    // Readers accept a zero dimension beside huge ones ([0, 2^31, 2^31]); the product would overflow.
+    for (int64_t d : shape)
+      if (d == 0) return 0;
     int64_t n = 1;
     for (int64_t d : shape) n *= d;
     return n;

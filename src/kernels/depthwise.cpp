@@ -116,12 +116,12 @@ float* thread_scratch(size_t floats) {
 }
 
 // Copies n floats from each of `rows` rows (src rows src_pitch apart, dst rows dst_pitch apart).
-using CopyRowsFn = void (*)(const float* src, size_t src_pitch, float* dst, size_t dst_pitch, int rows,
-                            int n);
+using CopyRowsFn = void (*)(const float* src, size_t src_pitch, float* dst, size_t dst_pitch,
+                            int rows, int n);
 // For each of `rows` rows: even[j] = src[2j] and odd[j] = src[2j + 1] for j < n, where
 // odd = even + odd_offset.
-using DeinterleaveRowsFn = void (*)(const float* src, size_t src_pitch, float* even, size_t dst_pitch,
-                                    int odd_offset, int rows, int n);
+using DeinterleaveRowsFn = void (*)(const float* src, size_t src_pitch, float* even,
+                                    size_t dst_pitch, int odd_offset, int rows, int n);
 
 struct RowMovers {
   CopyRowsFn copy_rows;
@@ -185,8 +185,9 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256i lanes_below(in
   return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-__attribute__((target("avx2,fma"))) void copy_rows_avx2(const float* src, size_t src_pitch, float* dst,
-                                                        size_t dst_pitch, int rows, int n) {
+__attribute__((target("avx2,fma"))) void copy_rows_avx2(const float* src, size_t src_pitch,
+                                                        float* dst, size_t dst_pitch, int rows,
+                                                        int n) {
   const __m256i tail_mask = lanes_below(n % 8);
   for (int r = 0; r < rows; ++r, src += src_pitch, dst += dst_pitch) {
     int i = 0;
@@ -197,9 +198,10 @@ __attribute__((target("avx2,fma"))) void copy_rows_avx2(const float* src, size_t
 
 // Per 128-bit lane the shuffles give [a0 a2 b0 b2 | a4 a6 b4 b6]; the 64-bit permute then puts
 // a's pairs first.
-__attribute__((target("avx2,fma"), always_inline)) inline void deinterleave8_avx2(__m256 a, __m256 b,
-                                                                                 __m256* even,
-                                                                                 __m256* odd) {
+__attribute__((target("avx2,fma"), always_inline)) inline void deinterleave8_avx2(__m256 a,
+                                                                                  __m256 b,
+                                                                                  __m256* even,
+                                                                                  __m256* odd) {
   constexpr int kOrder = _MM_SHUFFLE(3, 1, 2, 0);
   const __m256 e = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
   const __m256 o = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
@@ -237,17 +239,22 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 act_avx2(Act ac
   const __m256 six = _mm256_set1_ps(6.0f);
   const __m256 sixth = _mm256_set1_ps(1.0f / 6.0f);
   switch (act) {
-    case Act::relu: return _mm256_max_ps(zero, x);
-    case Act::relu6: return _mm256_min_ps(six, _mm256_max_ps(zero, x));
+    case Act::relu:
+      return _mm256_max_ps(zero, x);
+    case Act::relu6:
+      return _mm256_min_ps(six, _mm256_max_ps(zero, x));
     case Act::hswish: {
-      const __m256 gate = _mm256_min_ps(six, _mm256_max_ps(zero, _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
+      const __m256 gate =
+          _mm256_min_ps(six, _mm256_max_ps(zero, _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
       return _mm256_mul_ps(_mm256_mul_ps(x, gate), sixth);
     }
     case Act::hsigmoid: {
-      const __m256 gate = _mm256_min_ps(six, _mm256_max_ps(zero, _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
+      const __m256 gate =
+          _mm256_min_ps(six, _mm256_max_ps(zero, _mm256_add_ps(x, _mm256_set1_ps(3.0f))));
       return _mm256_mul_ps(gate, sixth);
     }
-    default: return x;
+    default:
+      return x;
   }
 }
 
@@ -255,8 +262,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline __m256 act_avx2(Act ac
 // out [R, out_w].
 template <int K, int S, int R>
 __attribute__((target("avx2,fma"), always_inline)) inline void output_rows_avx2(
-    const float* padded, size_t row_pitch, int odd_offset, const __m256* weight, __m256 bias, Act act,
-    int out_w, float* out) {
+    const float* padded, size_t row_pitch, int odd_offset, const __m256* weight, __m256 bias,
+    Act act, int out_w, float* out) {
   constexpr int kInputRows = S * (R - 1) + K;
   for (int x = 0; x < out_w; x += 8) {
     __m256 acc[R];
@@ -279,7 +286,8 @@ __attribute__((target("avx2,fma"), always_inline)) inline void output_rows_avx2(
     }
     if (out_w - x >= 8) {
 #pragma GCC unroll 8
-      for (int i = 0; i < R; ++i) _mm256_storeu_ps(out + size_t(i) * out_w + x, act_avx2(act, acc[i]));
+      for (int i = 0; i < R; ++i)
+        _mm256_storeu_ps(out + size_t(i) * out_w + x, act_avx2(act, acc[i]));
     } else {
       const __m256i mask = lanes_below(out_w - x);
 #pragma GCC unroll 8
@@ -292,12 +300,9 @@ __attribute__((target("avx2,fma"), always_inline)) inline void output_rows_avx2(
 // in [in_h, in_w], padded [l.rows, l.row_pitch] with its padding zeros in place, weight [K, K],
 // out [out_h, out_w]. Applies every activation but sigmoid.
 template <int K, int S>
-__attribute__((target("avx2,fma"))) void depthwise_channel_avx2(const DepthwiseParams& p,
-                                                                const PaddedLayout& l,
-                                                                const RowMovers& movers,
-                                                                const float* in, float* padded,
-                                                                const float* weight, float bias,
-                                                                float* out) {
+__attribute__((target("avx2,fma"))) void depthwise_channel_avx2(
+    const DepthwiseParams& p, const PaddedLayout& l, const RowMovers& movers, const float* in,
+    float* padded, const float* weight, float bias, float* out) {
   __m256 weight_vec[K * K];
   for (int t = 0; t < K * K; ++t) weight_vec[t] = _mm256_set1_ps(weight[t]);
   const __m256 bias_vec = _mm256_set1_ps(bias);
@@ -312,10 +317,22 @@ __attribute__((target("avx2,fma"))) void depthwise_channel_avx2(const DepthwiseP
     const float* block = padded + size_t(oy) * S * row_pitch;
     float* block_out = out + size_t(oy) * out_w;
     switch (rows) {
-      case 4: output_rows_avx2<K, S, 4>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      case 3: output_rows_avx2<K, S, 3>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      case 2: output_rows_avx2<K, S, 2>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      default: output_rows_avx2<K, S, 1>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
+      case 4:
+        output_rows_avx2<K, S, 4>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                  block_out);
+        break;
+      case 3:
+        output_rows_avx2<K, S, 3>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                  block_out);
+        break;
+      case 2:
+        output_rows_avx2<K, S, 2>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                  block_out);
+        break;
+      default:
+        output_rows_avx2<K, S, 1>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                  block_out);
+        break;
     }
   }
 }
@@ -326,8 +343,9 @@ __attribute__((target("avx512f"), always_inline)) inline __mmask16 lanes_below16
   return count >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << std::max(count, 0)) - 1);
 }
 
-__attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_t src_pitch, float* dst,
-                                                         size_t dst_pitch, int rows, int n) {
+__attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_t src_pitch,
+                                                         float* dst, size_t dst_pitch, int rows,
+                                                         int n) {
   const __mmask16 tail_mask = lanes_below16(n % 16);
   for (int r = 0; r < rows; ++r, src += src_pitch, dst += dst_pitch) {
     int i = 0;
@@ -339,7 +357,8 @@ __attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_
 __attribute__((target("avx512f"))) void deinterleave_rows_avx512(const float* src, size_t src_pitch,
                                                                  float* even, size_t dst_pitch,
                                                                  int odd_offset, int rows, int n) {
-  const __m512i even_index = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i even_index =
+      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd_index = _mm512_add_epi32(even_index, _mm512_set1_epi32(1));
   const int tail = n % 16;  // pairs left after whole vectors: 2·tail floats to read
   const __mmask16 first_mask = lanes_below16(2 * tail), second_mask = lanes_below16(2 * tail - 16);
@@ -376,8 +395,10 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 act_avx512(Act a
   const __m512 six = _mm512_set1_ps(6.0f);
   const __m512 sixth = _mm512_set1_ps(1.0f / 6.0f);
   switch (act) {
-    case Act::relu: return max512(zero, x);
-    case Act::relu6: return min512(six, max512(zero, x));
+    case Act::relu:
+      return max512(zero, x);
+    case Act::relu6:
+      return min512(six, max512(zero, x));
     case Act::hswish: {
       const __m512 gate = min512(six, max512(zero, _mm512_add_ps(x, _mm512_set1_ps(3.0f))));
       return _mm512_mul_ps(_mm512_mul_ps(x, gate), sixth);
@@ -386,14 +407,15 @@ __attribute__((target("avx512f"), always_inline)) inline __m512 act_avx512(Act a
       const __m512 gate = min512(six, max512(zero, _mm512_add_ps(x, _mm512_set1_ps(3.0f))));
       return _mm512_mul_ps(gate, sixth);
     }
-    default: return x;
+    default:
+      return x;
   }
 }
 
 template <int K, int S, int R>
 __attribute__((target("avx512f"), always_inline)) inline void output_rows_avx512(
-    const float* padded, size_t row_pitch, int odd_offset, const __m512* weight, __m512 bias, Act act,
-    int out_w, float* out) {
+    const float* padded, size_t row_pitch, int odd_offset, const __m512* weight, __m512 bias,
+    Act act, int out_w, float* out) {
   constexpr int kInputRows = S * (R - 1) + K;
   for (int x = 0; x < out_w; x += 16) {
     __m512 acc[R];
@@ -415,17 +437,15 @@ __attribute__((target("avx512f"), always_inline)) inline void output_rows_avx512
     }
     const __mmask16 mask = lanes_below16(out_w - x);
 #pragma GCC unroll 8
-    for (int i = 0; i < R; ++i) _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+    for (int i = 0; i < R; ++i)
+      _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
   }
 }
 
 template <int K, int S>
-__attribute__((target("avx512f"))) void depthwise_channel_avx512(const DepthwiseParams& p,
-                                                                const PaddedLayout& l,
-                                                                const RowMovers& movers,
-                                                                const float* in, float* padded,
-                                                                const float* weight, float bias,
-                                                                float* out) {
+__attribute__((target("avx512f"))) void depthwise_channel_avx512(
+    const DepthwiseParams& p, const PaddedLayout& l, const RowMovers& movers, const float* in,
+    float* padded, const float* weight, float bias, float* out) {
   __m512 weight_vec[K * K];
   for (int t = 0; t < K * K; ++t) weight_vec[t] = _mm512_set1_ps(weight[t]);
   const __m512 bias_vec = _mm512_set1_ps(bias);
@@ -439,19 +459,31 @@ __attribute__((target("avx512f"))) void depthwise_channel_avx512(const Depthwise
     const float* block = padded + size_t(oy) * S * row_pitch;
     float* block_out = out + size_t(oy) * out_w;
     switch (rows) {
-      case 4: output_rows_avx512<K, S, 4>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      case 3: output_rows_avx512<K, S, 3>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      case 2: output_rows_avx512<K, S, 2>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
-      default: output_rows_avx512<K, S, 1>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w, block_out); break;
+      case 4:
+        output_rows_avx512<K, S, 4>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                    block_out);
+        break;
+      case 3:
+        output_rows_avx512<K, S, 3>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                    block_out);
+        break;
+      case 2:
+        output_rows_avx512<K, S, 2>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                    block_out);
+        break;
+      default:
+        output_rows_avx512<K, S, 1>(block, row_pitch, odd_offset, weight_vec, bias_vec, act, out_w,
+                                    block_out);
+        break;
     }
   }
 }
 
 // ---- dispatch ----
 
-using ChannelKernel = void (*)(const DepthwiseParams& p, const PaddedLayout& l, const RowMovers& movers,
-                               const float* in, float* padded, const float* weight, float bias,
-                               float* out);
+using ChannelKernel = void (*)(const DepthwiseParams& p, const PaddedLayout& l,
+                               const RowMovers& movers, const float* in, float* padded,
+                               const float* weight, float bias, float* out);
 
 ChannelKernel select_kernel(SimdLevel level, int k, int s) {
   if (level == SimdLevel::avx512) {
@@ -498,9 +530,12 @@ SimdLevel cpu_simd_level() {
 
 const char* simd_level_name(SimdLevel level) {
   switch (level) {
-    case SimdLevel::scalar: return "scalar";
-    case SimdLevel::avx2: return "avx2";
-    case SimdLevel::avx512: return "avx512";
+    case SimdLevel::scalar:
+      return "scalar";
+    case SimdLevel::avx2:
+      return "avx2";
+    case SimdLevel::avx512:
+      return "avx512";
   }
   return "?";
 }
@@ -526,8 +561,8 @@ void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float*
     depthwise_conv_vector(level, p, in, weight, bias, out, threads);
 }
 
-void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight, const float* bias,
-                    float* out, int threads) {
+void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight,
+                    const float* bias, float* out, int threads) {
   SimdLevel level = cpu_simd_level();
   // A row of at most 8 outputs fills an AVX2 vector but not half an AVX-512 one.
   if (level == SimdLevel::avx512 && p.out_w <= 8) level = SimdLevel::avx2;

@@ -32,11 +32,16 @@ void bias_act_rows(float* data, int rows, int cols, const float* bias, Act act, 
     case Act::none:
       if (bias) bias_act_rows_as<Act::none>(data, rows, cols, bias, threads);
       return;
-    case Act::relu: return bias_act_rows_as<Act::relu>(data, rows, cols, bias, threads);
-    case Act::relu6: return bias_act_rows_as<Act::relu6>(data, rows, cols, bias, threads);
-    case Act::hswish: return bias_act_rows_as<Act::hswish>(data, rows, cols, bias, threads);
-    case Act::hsigmoid: return bias_act_rows_as<Act::hsigmoid>(data, rows, cols, bias, threads);
-    case Act::sigmoid: return bias_act_rows_as<Act::sigmoid>(data, rows, cols, bias, threads);
+    case Act::relu:
+      return bias_act_rows_as<Act::relu>(data, rows, cols, bias, threads);
+    case Act::relu6:
+      return bias_act_rows_as<Act::relu6>(data, rows, cols, bias, threads);
+    case Act::hswish:
+      return bias_act_rows_as<Act::hswish>(data, rows, cols, bias, threads);
+    case Act::hsigmoid:
+      return bias_act_rows_as<Act::hsigmoid>(data, rows, cols, bias, threads);
+    case Act::sigmoid:
+      return bias_act_rows_as<Act::sigmoid>(data, rows, cols, bias, threads);
   }
 }
 
@@ -52,7 +57,8 @@ void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C
   bias_act_rows(C, M, N, bias, act, threads);
 }
 
-void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act) {
+void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias,
+                   Act act) {
   if (M <= 0) return;
   if (K <= 0) {
     std::fill(y, y + M, 0.0f);

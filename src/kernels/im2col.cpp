@@ -9,7 +9,9 @@ namespace mnet {
 namespace {
 
 // Smallest o >= 0 with o·stride + offset >= 0 (stride > 0).
-int first_inside(int offset, int stride) { return offset >= 0 ? 0 : (-offset + stride - 1) / stride; }
+int first_inside(int offset, int stride) {
+  return offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+}
 
 // One past the largest o with o·stride + offset < size, or 0 if there is none.
 int end_inside(int offset, int stride, int size) {

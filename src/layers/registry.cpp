@@ -16,6 +16,7 @@ std::unique_ptr<Layer> make_global_avgpool(Attrs&);
 std::unique_ptr<Layer> make_fully_connected(Attrs&);
 std::unique_ptr<Layer> make_squeeze_excite(Attrs&);
 std::unique_ptr<Layer> make_softmax(Attrs&);
+std::unique_ptr<Layer> make_fake_quant(Attrs&);
 
 namespace {
 struct Registration {
@@ -36,6 +37,7 @@ constexpr Registration kLayerTypes[] = {
     {"fc", make_fully_connected},
     {"se", make_squeeze_excite},
     {"softmax", make_softmax},
+    {"fake_quant", make_fake_quant},
 };
 }  // namespace
 

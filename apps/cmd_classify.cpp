@@ -1,0 +1,116 @@
+// mnet classify MODEL IMAGE...: top-k labels with scores, per image; failed images are reported
+// with their reason while the rest go on (exit code 1 if any failed).
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "common.h"
+#include "core/error.h"
+#include "io/image.h"
+#include "io/preprocess.h"
+#include "run/executor.h"
+
+namespace mnet::app {
+
+namespace {
+
+struct Prediction {
+  int index;
+  std::string label;
+  float score;
+};
+
+// Scores are probabilities: the model's own when it ends in softmax, else softmax of its output.
+std::vector<float> probabilities(const Graph& g, const float* y, int64_t n) {
+  std::vector<float> p(y, y + n);
+  if (g.output().layer->type() == "softmax") return p;
+  float top = *std::max_element(p.begin(), p.end());
+  double sum = 0;
+  for (float& v : p) sum += (v = std::exp(v - top));
+  for (float& v : p) v = float(v / sum);
+  return p;
+}
+
+std::vector<Prediction> top_k(const std::vector<float>& p, int k, const std::vector<std::string>& labels) {
+  std::vector<int> order(p.size());
+  std::iota(order.begin(), order.end(), 0);
+  k = std::min<int>(k, int(p.size()));
+  // Ties go to the lower class index.
+  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+    return p[a] != p[b] ? p[a] > p[b] : a < b;
+  });
+  std::vector<Prediction> out;
+  for (int i = 0; i < k; ++i)
+    out.push_back({order[i], labels.empty() ? "class " + std::to_string(order[i]) : labels[order[i]], p[order[i]]});
+  return out;
+}
+
+}  // namespace
+
+Command make_classify_command(CLI::App& root) {
+  auto model = std::make_shared<ModelOptions>();
+  auto engine = std::make_shared<EngineOptions>();
+  auto images = std::make_shared<std::vector<std::string>>();
+  auto out = std::make_shared<OutputOptions>();
+  auto top = std::make_shared<int>(5);
+  auto labels_file = std::make_shared<std::string>();
+  auto threads = std::make_shared<int>(1);
+  CLI::App* app = root.add_subcommand("classify", "Classify images (JPEG, PNG, BMP): top-k labels with scores.\n"
+                                                  "  example: mnet classify mobilenet_v2_1.0_224_quant.tflite cat.jpg\n"
+                                                  "  example: mnet classify models/mnv3s/ photos/*.jpg --top 3 --format json");
+  model->add_to(*app);
+  app->add_option("images", *images, "Images to classify")->required();
+  app->add_option("--top", *top, "How many classes to list per image")->capture_default_str()->check(CLI::Range(1, 100000));
+  app->add_option("--labels", *labels_file, "Labels file, one per line (default: the model's own)");
+  app->add_option("--weights", engine->weights, "Weights (.safetensors) overriding the model's own");
+  app->add_option("--threads", *threads, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
+  out->add_to(*app, "table|json");
+  auto run = [model, engine, images, out, top, labels_file, threads]() {
+    Model m = load_model(model->model, model->overrides(), engine->weights);
+    if (m.weights_source.empty())
+      throw InputError(model->model + ": no weights: classification needs a .tflite model, a config naming its "
+                                      "weights, or --weights");
+    if (!labels_file->empty()) m.labels = read_labels(*labels_file);
+    const Graph& g = m.graph;
+    int64_t classes = g.output().out.elements();
+    if (!m.labels.empty() && int64_t(m.labels.size()) != classes)
+      throw InputError((labels_file->empty() ? g.labels : *labels_file) + ": has " + std::to_string(m.labels.size()) +
+                       " labels, " + g.name + " outputs " + std::to_string(classes) + " classes");
+    Executor exec(g, m.weights, ExecOptions{*threads});
+    const Shape& in = g.input().out;
+    if (in.c != 3 || in.h != in.w) throw InputError(g.source + ": classify needs a [3, S, S] input, got " + in.str());
+
+    nlohmann::json results = nlohmann::json::array();
+    std::string table;
+    int failed = 0;
+    for (const std::string& path : *images) {
+      try {
+        Image img = load_image(path);
+        std::vector<float> x = preprocess_image(img, in.h, g.preprocess);
+        std::vector<Prediction> best = top_k(probabilities(g, exec.run(x.data()), classes), *top, m.labels);
+        nlohmann::json r = {{"image", path}, {"top", nlohmann::json::array()}};
+        table += path + "\n";
+        for (const auto& p : best) {
+          r["top"].push_back({{"index", p.index}, {"label", p.label}, {"score", p.score}});
+          table += "  " + fixed(p.score, 4) + "  " + std::to_string(p.index) + "  " + p.label + "\n";
+        }
+        results.push_back(r);
+      } catch (const InputError& e) {
+        ++failed;
+        std::fprintf(stderr, "mnet: error: %s\n", e.what());
+        results.push_back({{"image", path}, {"error", e.what()}});
+      }
+    }
+    std::string head = g.name + " (" + model->model + "), input " + in.str() + ", " +
+                       (g.preprocess.crop == "central_fraction" ? "central crop " + fixed(g.preprocess.central_fraction, 3)
+                                                                 : "resize " + std::to_string(g.preprocess.resize) + " + centre crop") +
+                       "\n";
+    emit(*out, out->parsed() == Format::json ? nlohmann::json({{"model", g.name}, {"results", results}}).dump(2) + "\n"
+                                             : head + table);
+    return failed ? kExitFailure : kExitOk;
+  };
+  return {app, run};
+}
+
+}  // namespace mnet::app

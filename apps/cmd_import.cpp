@@ -1,0 +1,69 @@
+// mnet import MODEL.tflite --out DIR: config.json + weights.safetensors (+ labels.txt), written
+// to a temporary folder beside DIR and renamed into place, so a failed import leaves nothing.
+#include <filesystem>
+#include <random>
+
+#include "common.h"
+#include "core/error.h"
+#include "io/atomic_file.h"
+#include "tflite/import.h"
+
+namespace mnet::app {
+
+namespace fs = std::filesystem;
+
+Command make_import_command(CLI::App& root) {
+  auto model = std::make_shared<std::string>();
+  auto dir = std::make_shared<std::string>();
+  auto labels_file = std::make_shared<std::string>();
+  CLI::App* app = root.add_subcommand("import", "Convert a TensorFlow Lite model into an mnet model folder.\n"
+                                                "  example: mnet import mobilenet_v3_small_1.0_224_quant.tflite --out models/mnv3s/");
+  app->add_option("model", *model, "The .tflite file")->required();
+  app->add_option("--out", *dir, "Folder to create (must not exist, or be empty)")->required();
+  app->add_option("--labels", *labels_file, "Labels file to store with the model when the .tflite carries none");
+  auto run = [model, dir, labels_file]() {
+    if (!is_tflite_path(*model)) throw InputError(*model + ": not a .tflite file");
+    ImportedModel imported = import_tflite(*model);
+    std::vector<std::string> labels = labels_file->empty() ? imported.labels : read_labels(*labels_file);
+    std::string config = imported.config_json;
+    // The folder's config names its weights and labels, so it is an ordinary mnet model.
+    size_t brace = config.find('{');
+    std::string extra = "\n \"weights\": \"weights.safetensors\",";
+    if (!labels.empty()) extra += "\n \"labels\": \"labels.txt\",";
+    config.insert(brace + 1, extra);
+    Graph g = parse_config(config, *model);
+
+    fs::path target = fs::path(*dir).lexically_normal();
+    if (target.filename().empty()) target = target.parent_path();
+    std::error_code ec;
+    if (fs::exists(target, ec) && !(fs::is_directory(target, ec) && fs::is_empty(target, ec)))
+      throw RunError(target.string() + ": already exists and is not an empty folder; refusing to overwrite");
+    fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
+    if (!fs::is_directory(parent, ec)) throw RunError(target.string() + ": cannot write: " + parent.string() + " is not a folder");
+    std::random_device rd;
+    fs::path staging = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(rd()));
+    try {
+      if (!fs::create_directory(staging, ec)) throw RunError(staging.string() + ": cannot write: " + ec.message());
+      write_file_atomic((staging / "config.json").string(), config);
+      save_weights(g, imported.weights, (staging / "weights.safetensors").string());
+      if (!labels.empty()) {
+        std::string text;
+        for (const auto& l : labels) text += l + "\n";
+        write_file_atomic((staging / "labels.txt").string(), text);
+      }
+      if (fs::exists(target, ec)) fs::remove(target, ec);
+      fs::rename(staging, target, ec);
+      if (ec) throw RunError(target.string() + ": cannot write: " + ec.message());
+    } catch (...) {
+      fs::remove_all(staging, ec);
+      throw;
+    }
+    for (const auto& n : imported.notes) std::fprintf(stderr, "mnet: note: %s: %s\n", model->c_str(), n.c_str());
+    std::fprintf(stderr, "mnet: imported %s into %s (%zu layers%s)\n", model->c_str(), target.string().c_str(),
+                 g.nodes.size() - 1, labels.empty() ? ", no labels" : "");
+    return kExitOk;
+  };
+  return {app, run};
+}
+
+}  // namespace mnet::app

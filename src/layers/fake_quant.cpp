@@ -1,0 +1,73 @@
+// Fake quantization: rounds each value to the grid of an 8-bit tensor, (clamp(round(x / scale) +
+// zero_point, qmin, qmax) - zero_point) · scale. The TFLite importer puts one after every layer
+// whose output the quantized model stores in 8 bits, so that float execution reproduces the
+// quantized runtime's numbers instead of drifting from them layer by layer.
+#include <cmath>
+#include <cstdio>
+
+#include "layers/common.h"
+
+namespace mnet {
+namespace {
+
+class FakeQuant : public Layer {
+ public:
+  float scale = 1;
+  int zero_point = 0, qmin = 0, qmax = 255;
+
+  std::string type() const override { return "fake_quant"; }
+  std::string summary() const override {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "scale %g zp %d [%d,%d]", double(scale), zero_point, qmin, qmax);
+    return buf;
+  }
+  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  LayerCost cost(const std::vector<Shape>&, const Shape& out) const override {
+    LayerCost c;
+    c.elementwise_ops = out.elements();
+    return c;
+  }
+  std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
+};
+
+class FakeQuantOp : public Op {
+ public:
+  float scale = 1, inv_scale = 1, lo = 0, hi = 255;
+  float zero_point = 0;
+  int64_t n = 0;
+  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
+    const float* x = in[0];
+    // nearbyint rounds half to even, as XNNPACK's requantization does.
+    for (int64_t i = 0; i < n; ++i)
+      out[i] = (std::min(std::max(std::nearbyint(x[i] * inv_scale) + zero_point, lo), hi) - zero_point) * scale;
+  }
+};
+
+std::unique_ptr<Op> FakeQuant::prepare(const PrepareArgs& args) const {
+  auto op = std::make_unique<FakeQuantOp>();
+  op->scale = scale;
+  op->inv_scale = 1.0f / scale;
+  op->zero_point = float(zero_point);
+  op->lo = float(qmin);
+  op->hi = float(qmax);
+  op->n = args.out.elements();
+  return op;
+}
+
+}  // namespace
+
+std::unique_ptr<Layer> make_fake_quant(Attrs& attrs) {
+  auto q = std::make_unique<FakeQuant>();
+  q->scale = float(attrs.require_number("scale"));
+  if (!(q->scale > 0) || !std::isfinite(1.0f / q->scale))
+    throw LayerError("scale must be a positive number, got " + std::to_string(q->scale));
+  q->zero_point = int(attrs.get_int("zero_point", 0));
+  q->qmin = int(attrs.get_int("qmin", 0));
+  q->qmax = int(attrs.get_int("qmax", 255));
+  if (q->qmin >= q->qmax || q->qmin < -(1 << 16) || q->qmax > (1 << 16))
+    throw LayerError("qmin must be below qmax, both within ±65536, got [" + std::to_string(q->qmin) + ", " +
+                     std::to_string(q->qmax) + "]");
+  return q;
+}
+
+}  // namespace mnet

@@ -1,0 +1,29 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "run/weights.h"
+
+namespace mnet {
+
+// A model as the commands take it: a config (.json), a folder written by `mnet import`
+// (config.json naming weights.safetensors and labels.txt), or a .tflite file imported in memory.
+struct Model {
+  Graph graph;
+  WeightMap weights;              // empty when no weights were named
+  std::string weights_source;     // the file they came from, or empty
+  std::vector<std::string> labels;  // from the .tflite, or read from the config's labels file
+};
+
+constexpr uint64_t kMaxLabelsBytes = 16 << 20;
+
+// `weights`: a safetensors file overriding the config's own; empty for the config's (if any).
+Model load_model(const std::string& path, const ConfigOverrides& overrides, const std::string& weights = "");
+
+// One label per line, trailing whitespace trimmed.
+std::vector<std::string> read_labels(const std::string& path);
+
+bool is_tflite_path(const std::string& path);
+
+}  // namespace mnet

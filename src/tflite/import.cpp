@@ -1,0 +1,389 @@
+// TFLite graph → mnet config + weights. Operators map one to one onto primitive layers, except
+// V3's squeeze-excite (AVERAGE_POOL_2D → CONV_2D → CONV_2D → ADD 3 → MUL 1/6 → MUL), which becomes
+// one `se` layer, and the edge operators (QUANTIZE, DEQUANTIZE, RESHAPE of a vector) that only
+// rename a tensor.
+#include "tflite/import.h"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "core/error.h"
+#include "tflite/model.h"
+
+namespace mnet {
+
+namespace {
+
+using nlohmann::json;
+
+struct Importer {
+  const TfliteModel& m;
+  bool fake_quant;
+  ImportedModel out;
+  json layers = json::array();
+  std::map<int, std::string> node_of;  // tensor index → mnet node producing it
+  std::set<std::string> names;
+  struct SqueezeExcitePattern {
+    int x, fc1, fc2;  // the scaled tensor and the two 1x1 CONV_2D operators
+  };
+  std::set<int> absorbed;                       // operators folded into a squeeze-excite
+  std::map<int, SqueezeExcitePattern> se_at;    // keyed by the final MUL operator
+
+  [[noreturn]] void fail(int op, const std::string& msg) const {
+    throw InputError(m.path + ": tflite: operator " + std::to_string(op) + " (" + tflite_op_name(m.ops[op].opcode) +
+                     "): " + msg);
+  }
+
+  const TfliteTensor& tensor(int i) const { return m.tensors[size_t(i)]; }
+  bool constant(int i) const { return i >= 0 && !m.tensor_data(i).empty(); }
+  int producer_of(int t) const {
+    for (size_t k = 0; k < m.ops.size(); ++k)
+      for (int o : m.ops[k].outputs)
+        if (o == t) return int(k);
+    return -1;
+  }
+
+  // NHWC tensor shape → (C, H, W); rank 2 [1, C] is a vector.
+  static bool is_vector_like(const TfliteTensor& t) {
+    if (t.shape.size() == 2) return t.shape[0] == 1;
+    return t.shape.size() == 4 && t.shape[1] == 1 && t.shape[2] == 1;
+  }
+
+  // "MobilenetV1/MobilenetV1/Conv2d_3_pointwise/Relu6;..." → "Conv2d_3_pointwise": the first of the
+  // ';'-joined names, without the model's scope and the op-level leaf names; unique.
+  std::string name_for(int op, int tensor_index) {
+    static const std::set<std::string> kLeaf = {"Relu6",     "Relu", "relu6",    "add_fold",         "BiasAdd", "mul",
+                                                "mul_1",     "act_quant", "Identity", "FusedBatchNormV3", "FusedBatchNorm",
+                                                "batch_norm", "Conv2D", "depthwise_Fold", "Conv2D_Fold"};
+    std::string full = tensor(tensor_index).name;
+    full = full.substr(0, full.find(';'));
+    std::vector<std::string> parts;
+    for (size_t start = 0; start <= full.size();) {
+      size_t slash = std::min(full.find('/', start), full.size());
+      if (slash > start) parts.push_back(full.substr(start, slash - start));
+      start = slash + 1;
+    }
+    while (parts.size() > 1 && (kLeaf.count(parts.back()) || parts.back() == parts[parts.size() - 2])) parts.pop_back();
+    size_t first = 0;
+    while (parts.size() - first > 1 && (first == 0 || parts[first] == parts[first - 1])) ++first;
+    std::string best;
+    for (size_t k = first; k < parts.size(); ++k) best += (best.empty() ? "" : "/") + parts[k];
+    if (best.empty()) best = tflite_op_name(m.ops[op].opcode) + "_" + std::to_string(op);
+    std::string unique = best;
+    for (int k = 2; names.count(unique); ++k) unique = best + "_" + std::to_string(k);
+    names.insert(unique);
+    return unique;
+  }
+
+  std::string input_node(int op, int t) const {
+    auto it = node_of.find(t);
+    if (it == node_of.end()) fail(op, "reads tensor " + std::to_string(t) + " '" + tensor(t).name + "', which nothing produced");
+    return it->second;
+  }
+
+  // ReLU / ReLU6 that TOCO folded into a uint8 output range (the runtime clamps to it).
+  std::string act_from_range(int t) const {
+    const TfliteTensor& x = tensor(t);
+    if (x.type != tflite_type::kUint8 || x.scale.size() != 1 || x.zero_point[0] != 0) return "none";
+    double top = 255.0 * x.scale[0];
+    return std::abs(top - 6.0) < 0.06 ? "relu6" : "relu";
+  }
+
+  std::string act_of(int op) const {
+    const TfliteOperator& o = m.ops[op];
+    switch (o.activation) {
+      case TfliteActivation::kNone: return act_from_range(o.outputs[0]);
+      case TfliteActivation::kRelu: return "relu";
+      case TfliteActivation::kRelu6: return "relu6";
+      default: fail(op, std::string("fused activation ") + tflite_activation_name(o.activation) + " is not supported");
+    }
+  }
+
+  // Returns the layer's name (a fake_quant after it takes over the tensor).
+  std::string add_layer(int op, json layer, int out_tensor, const std::vector<int>& in_tensors) {
+    std::string name = name_for(op, out_tensor);
+    layer["name"] = name;
+    layer["inputs"] = json::array();
+    for (int t : in_tensors) layer["inputs"].push_back(input_node(op, t));
+    bool probabilities = layer["type"] == "softmax";
+    layers.push_back(std::move(layer));
+    node_of[out_tensor] = name;
+    // Kept in float: the classifier's probabilities, whose 1/256 steps would only hide detail.
+    const TfliteTensor& t = tensor(out_tensor);
+    if (!fake_quant || probabilities || t.scale.size() != 1) return name;
+    bool u8 = t.type == tflite_type::kUint8, s8 = t.type == tflite_type::kInt8;
+    if (!u8 && !s8) return name;
+    json q = {{"type", "fake_quant"}, {"name", name + ".q"}, {"inputs", json::array({name})}, {"scale", t.scale[0]},
+              {"zero_point", t.zero_point[0]}, {"qmin", u8 ? 0 : -128}, {"qmax", u8 ? 255 : 127}};
+    names.insert(name + ".q");
+    layers.push_back(std::move(q));
+    node_of[out_tensor] = name + ".q";
+    return name;
+  }
+
+  void put_weight(const std::string& name, std::vector<float> values) { out.weights[name] = std::move(values); }
+
+  // OHWI filter → OIHW.
+  static std::vector<float> ohwi_to_oihw(const TensorData& f) {
+    int64_t o = f.shape[0], h = f.shape[1], w = f.shape[2], i = f.shape[3];
+    std::vector<float> v(f.data.size());
+    for (int64_t a = 0; a < o; ++a)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < w; ++x)
+          for (int64_t c = 0; c < i; ++c) v[((a * i + c) * h + y) * w + x] = f.data[((a * h + y) * w + x) * i + c];
+    return v;
+  }
+
+  void conv(int op, bool depthwise) {
+    const TfliteOperator& o = m.ops[op];
+    if (o.inputs.size() < 2 || !constant(o.inputs[1])) fail(op, "needs a constant filter");
+    TensorData f = dequantize(m, o.inputs[1]);
+    if (f.shape.size() != 4) fail(op, "filter must have rank 4, got " + shape_to_string(f.shape));
+    if (f.shape[1] != f.shape[2]) fail(op, "only square kernels are supported, got " + shape_to_string(f.shape));
+    if (o.stride_h != o.stride_w) fail(op, "only equal strides are supported");
+    if (o.dilation_h != 1 || o.dilation_w != 1) fail(op, "dilation is not supported");
+    json layer = {{"type", depthwise ? "dwconv" : "conv"},
+                  {"kernel", f.shape[1]},
+                  {"stride", o.stride_h},
+                  {"bias", true},
+                  {"act", act_of(op)}};
+    if (o.padding == TflitePadding::kSame) layer["pad"] = "same";
+    else layer["pad"] = 0;
+    std::vector<float> weight;
+    int64_t out_c;
+    if (depthwise) {
+      if (o.depth_multiplier != 1 || f.shape[0] != 1) fail(op, "only depth multiplier 1 is supported");
+      // [1, kh, kw, C] → [C, 1, kh, kw]
+      int64_t k = f.shape[1], c = f.shape[3];
+      out_c = c;
+      weight.resize(f.data.size());
+      for (int64_t y = 0; y < k; ++y)
+        for (int64_t x = 0; x < k; ++x)
+          for (int64_t ch = 0; ch < c; ++ch) weight[(ch * k + y) * k + x] = f.data[(y * k + x) * c + ch];
+    } else {
+      out_c = f.shape[0];
+      layer["out"] = out_c;
+      weight = ohwi_to_oihw(f);
+    }
+    std::vector<float> bias(size_t(out_c), 0.0f);
+    if (o.inputs.size() >= 3 && o.inputs[2] >= 0) {
+      TensorData b = dequantize(m, o.inputs[2]);
+      if (b.elements() != out_c) fail(op, "bias has " + std::to_string(b.elements()) + " values for " + std::to_string(out_c) + " channels");
+      bias = b.data;
+    }
+    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]});
+    put_weight(name + ".weight", std::move(weight));
+    put_weight(name + ".bias", std::move(bias));
+  }
+
+  // Scalar constant value of tensor t (rank 0 or one element), or NaN.
+  double scalar(int t) const {
+    if (!constant(t)) return std::nan("");
+    TensorData d = dequantize(m, t);
+    return d.elements() == 1 ? d.data[0] : std::nan("");
+  }
+
+  int other_input(const TfliteOperator& o, int known) const { return o.inputs[0] == known ? o.inputs[1] : o.inputs[0]; }
+
+  // Finds V3's squeeze-excite: MUL(x, gate) with gate = MUL(ADD(CONV(CONV(AVGPOOL(x))), 3), 1/6).
+  void find_squeeze_excite() {
+    for (size_t k = 0; k < m.ops.size(); ++k) {
+      const TfliteOperator& mul = m.ops[k];
+      if (mul.opcode != tflite_op::kMul || mul.inputs.size() != 2) continue;
+      for (int side = 0; side < 2; ++side) {
+        int x = mul.inputs[side], gate = mul.inputs[1 - side];
+        if (!is_vector_like(tensor(gate)) || is_vector_like(tensor(x))) continue;
+        int scale_op = producer_of(gate);
+        if (scale_op < 0 || m.ops[scale_op].opcode != tflite_op::kMul) continue;
+        const TfliteOperator& s = m.ops[scale_op];
+        int s_const = constant(s.inputs[0]) ? s.inputs[0] : s.inputs[1];
+        int add_op = producer_of(other_input(s, s_const));
+        if (add_op < 0 || m.ops[add_op].opcode != tflite_op::kAdd) continue;
+        const TfliteOperator& a = m.ops[add_op];
+        int a_const = constant(a.inputs[0]) ? a.inputs[0] : a.inputs[1];
+        int fc2 = producer_of(other_input(a, a_const));
+        if (fc2 < 0 || m.ops[fc2].opcode != tflite_op::kConv2d) continue;
+        int fc1 = producer_of(m.ops[fc2].inputs[0]);
+        if (fc1 < 0 || m.ops[fc1].opcode != tflite_op::kConv2d) continue;
+        int pool = producer_of(m.ops[fc1].inputs[0]);
+        if (pool < 0 || (m.ops[pool].opcode != tflite_op::kAveragePool2d && m.ops[pool].opcode != tflite_op::kMean) ||
+            m.ops[pool].inputs[0] != x)
+          continue;
+        if (std::abs(scalar(a_const) - 3.0) > 0.05 || std::abs(scalar(s_const) - 1.0 / 6.0) > 0.005)
+          fail(int(k), "squeeze-excite gate is not h-sigmoid (x + 3) / 6: constants " + std::to_string(scalar(a_const)) +
+                           " and " + std::to_string(scalar(s_const)));
+        for (int absorbed_op : {pool, fc1, fc2, add_op, scale_op}) absorbed.insert(absorbed_op);
+        se_at[int(k)] = SqueezeExcitePattern{x, fc1, fc2};
+        break;
+      }
+    }
+  }
+
+  std::vector<float> fc_weight(int op, int conv_op, int64_t* rows, int64_t* cols) {
+    const TfliteOperator& c = m.ops[conv_op];
+    TensorData f = dequantize(m, c.inputs[1]);
+    if (f.shape.size() != 4 || f.shape[1] != 1 || f.shape[2] != 1)
+      fail(op, "squeeze-excite convolution must be 1x1, got filter " + shape_to_string(f.shape));
+    *rows = f.shape[0];
+    *cols = f.shape[3];
+    return f.data;  // [O, 1, 1, I] is already [O, I]
+  }
+
+  void squeeze_excite(int op) {
+    const TfliteOperator& mul = m.ops[op];
+    const auto [x, fc1, fc2] = se_at.at(op);
+    int64_t sq, c, c2, sq2;
+    std::vector<float> w1 = fc_weight(op, fc1, &sq, &c);
+    std::vector<float> w2 = fc_weight(op, fc2, &c2, &sq2);
+    if (sq2 != sq || c2 != c) fail(op, "squeeze-excite convolutions do not chain");
+    std::string act = act_of(fc1);
+    if (act == "none") act = "relu";  // the reference V3 uses ReLU between the two FCs
+    json layer = {{"type", "se"}, {"squeeze", sq}, {"act", act}, {"gate", "hsigmoid"}};
+    std::string name = add_layer(op, layer, mul.outputs[0], {x});
+    put_weight(name + ".fc1.weight", std::move(w1));
+    put_weight(name + ".fc1.bias", dequantize(m, m.ops[fc1].inputs[2]).data);
+    put_weight(name + ".fc2.weight", std::move(w2));
+    put_weight(name + ".fc2.bias", dequantize(m, m.ops[fc2].inputs[2]).data);
+  }
+
+  void global_pool(int op) {
+    const TfliteOperator& o = m.ops[op];
+    const TfliteTensor& in = tensor(o.inputs[0]);
+    if (in.shape.size() != 4) fail(op, "input must be NHWC");
+    if (o.opcode == tflite_op::kAveragePool2d &&
+        (o.filter_height != in.shape[1] || o.filter_width != in.shape[2]))
+      fail(op, "only global average pooling is supported (filter " + std::to_string(o.filter_height) + "x" +
+                   std::to_string(o.filter_width) + " on a " + std::to_string(in.shape[1]) + "x" +
+                   std::to_string(in.shape[2]) + " map)");
+    if (o.opcode == tflite_op::kMean) {
+      if (o.inputs.size() < 2 || !constant(o.inputs[1])) fail(op, "needs constant axes");
+      TensorData axes = dequantize_axes(op, o.inputs[1]);
+      std::vector<float> hw{1, 2};
+      if (axes.data != hw) fail(op, "only the mean over height and width is supported");
+    }
+    add_layer(op, {{"type", "gap"}}, o.outputs[0], {o.inputs[0]});
+  }
+
+  TensorData dequantize_axes(int op, int t) const {
+    std::string_view raw = m.tensor_data(t);
+    if (tensor(t).type != tflite_type::kInt32 || raw.size() % 4 != 0) fail(op, "axes must be INT32");
+    TensorData d;
+    d.shape = {int64_t(raw.size() / 4)};
+    for (size_t k = 0; k < raw.size(); k += 4) {
+      int32_t v;
+      std::memcpy(&v, raw.data() + k, 4);
+      d.data.push_back(float(v));
+    }
+    return d;
+  }
+
+  void alias(int op) {
+    const TfliteOperator& o = m.ops[op];
+    node_of[o.outputs[0]] = input_node(op, o.inputs[0]);
+  }
+
+  void run() {
+    if (m.inputs.size() != 1) throw InputError(m.path + ": tflite: expected one input tensor, the model has " + std::to_string(m.inputs.size()));
+    if (m.outputs.size() != 1) throw InputError(m.path + ": tflite: expected one output tensor, the model has " + std::to_string(m.outputs.size()));
+    const TfliteTensor& in = tensor(m.inputs[0]);
+    if (in.shape.size() != 4 || in.shape[0] != 1 || in.shape[1] != in.shape[2] || in.shape[3] != 3)
+      throw InputError(m.path + ": tflite: input must be [1, S, S, 3], got " +
+                       shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
+    node_of[m.inputs[0]] = "input";
+    find_squeeze_excite();
+    for (size_t k = 0; k < m.ops.size(); ++k) {
+      int op = int(k);
+      if (absorbed.count(op)) continue;
+      const TfliteOperator& o = m.ops[k];
+      if (o.outputs.size() != 1) fail(op, "expected one output");
+      switch (o.opcode) {
+        case tflite_op::kConv2d: conv(op, false); break;
+        case tflite_op::kDepthwiseConv2d: conv(op, true); break;
+        case tflite_op::kAveragePool2d:
+        case tflite_op::kMean: global_pool(op); break;
+        case tflite_op::kQuantize:
+        case tflite_op::kDequantize: alias(op); break;
+        case tflite_op::kReshape:
+        case tflite_op::kSqueeze:
+          if (!is_vector_like(tensor(o.inputs[0])) && tensor(o.inputs[0]).shape.size() != 2)
+            fail(op, "only reshapes of a [1,1,1,C] vector are supported");
+          alias(op);
+          break;
+        case tflite_op::kSoftmax:
+          if (o.beta != 1.0f) fail(op, "only beta 1 is supported");
+          add_layer(op, {{"type", "softmax"}}, o.outputs[0], {o.inputs[0]});
+          break;
+        case tflite_op::kHardSwish: add_layer(op, {{"type", "hswish"}}, o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kLogistic: add_layer(op, {{"type", "sigmoid"}}, o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kRelu: add_layer(op, {{"type", "relu"}}, o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kRelu6: add_layer(op, {{"type", "relu6"}}, o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kAdd:
+          if (constant(o.inputs[0]) || constant(o.inputs[1])) fail(op, "adding a constant is only supported inside squeeze-excite");
+          add_layer(op, {{"type", "add"}, {"act", act_of(op)}}, o.outputs[0], {o.inputs[0], o.inputs[1]});
+          break;
+        case tflite_op::kMul:
+          if (!se_at.count(op)) fail(op, "MUL is only supported as the last step of squeeze-excite");
+          squeeze_excite(op);
+          break;
+        case tflite_op::kFullyConnected: fully_connected(op); break;
+        default: fail(op, "operator not supported by mnet's importer");
+      }
+    }
+    auto last = node_of.find(m.outputs[0]);
+    if (last == node_of.end() || layers.empty()) throw InputError(m.path + ": tflite: the output tensor is never computed");
+    if (layers.back()["name"] != last->second)
+      throw InputError(m.path + ": tflite: the output tensor is not produced by the last operator");
+  }
+
+  void fully_connected(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (o.inputs.size() < 2 || !constant(o.inputs[1])) fail(op, "needs constant weights");
+    TensorData w = dequantize(m, o.inputs[1]);
+    if (w.shape.size() != 2) fail(op, "weights must be [out, in]");
+    json layer = {{"type", "fc"}, {"out", w.shape[0]}, {"bias", true}, {"act", act_of(op)}};
+    std::vector<float> bias(size_t(w.shape[0]), 0.0f);
+    if (o.inputs.size() >= 3 && o.inputs[2] >= 0) bias = dequantize(m, o.inputs[2]).data;
+    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]});
+    put_weight(name + ".weight", w.data);
+    put_weight(name + ".bias", std::move(bias));
+  }
+
+  json config() const {
+    const TfliteTensor& in = tensor(m.inputs[0]);
+    double mean = 127.5, stdev = 127.5;
+    if (in.quantized()) {
+      // uint8 input q means (q - zero_point) · scale: that is (pixel - mean) / std.
+      mean = double(in.zero_point[0]);
+      stdev = 1.0 / double(in.scale[0]);
+    }
+    json c;
+    c["name"] = std::filesystem::path(m.path).stem().string();
+    c["description"] = "imported by mnet from " + std::filesystem::path(m.path).filename().string() +
+                       (m.description.empty() ? "" : " (" + m.description + ")");
+    c["resolution"] = in.shape[1];
+    c["preprocess"] = {{"crop", "central_fraction"},
+                       {"central_fraction", 0.875},
+                       {"mean", {mean, mean, mean}},
+                       {"std", {stdev, stdev, stdev}}};
+    c["layers"] = layers;
+    return c;
+  }
+};
+
+}  // namespace
+
+ImportedModel import_tflite(const std::string& path, const ImportOptions& options) {
+  TfliteModel model = read_tflite(path);
+  Importer imp{model, options.fake_quant, {}, json::array(), {}, {}, {}, {}};
+  imp.run();
+  imp.out.config_json = imp.config().dump(1) + "\n";
+  imp.out.labels = model.labels;
+  imp.out.notes = model.notes;
+  return std::move(imp.out);
+}
+
+}  // namespace mnet

@@ -1,0 +1,30 @@
+#pragma once
+#include <string>
+#include <vector>
+
+#include "run/weights.h"
+
+namespace mnet {
+
+// A TFLite model mapped onto mnet's own format: a config in mnet's JSON (primitive layers with
+// explicit inputs), float weights by mnet's names, and the class labels it carries (may be empty).
+struct ImportedModel {
+  std::string config_json;
+  WeightMap weights;
+  std::vector<std::string> labels;
+  std::vector<std::string> notes;  // what the mapping did that a user may want to know
+};
+
+struct ImportOptions {
+  // Round every 8-bit activation to its quantization grid, as the quantized runtime does
+  // (a `fake_quant` layer after each); off: pure float on the dequantized weights.
+  bool fake_quant = true;
+};
+
+// Quantized tensors are dequantized into float weights; the input quantization becomes the
+// config's preprocessing; activations that TOCO folded into uint8 output ranges ([0, 6] or
+// [0, max]) become explicit ReLU6 / ReLU. Unsupported operators or shapes are InputErrors naming
+// the operator.
+ImportedModel import_tflite(const std::string& path, const ImportOptions& options = {});
+
+}  // namespace mnet
