@@ -29,6 +29,12 @@ void channel_affine_forward(const float* in, const float* scale, const float* sh
       out[c * spatial + i] = in[c * spatial + i] * scale[c] + shift[c];
 }
 
+void round_to_grid(const float* in, float* out, int64_t n, const QuantGrid& g) {
+  const float inv = 1.0f / g.scale;
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = (std::min(std::max(std::nearbyint(in[i] * inv) + g.zero_point, g.qmin), g.qmax) - g.zero_point) * g.scale;
+}
+
 void softmax_forward(const float* in, float* out, int64_t n) {
   if (n <= 0) return;
   float top = *std::max_element(in, in + n);

@@ -14,6 +14,13 @@ void global_avgpool_forward(const float* in, int channels, int64_t spatial, floa
 // out[c, i] = in[c, i] · scale[c] + shift[c] (an unfolded BatchNorm).
 void channel_affine_forward(const float* in, const float* scale, const float* shift, int channels,
                             int64_t spatial, float* out);
+// The value grid of an 8-bit quantized tensor: real = (q - zero_point) · scale, q in [qmin, qmax].
+struct QuantGrid {
+  float scale = 1, zero_point = 0, qmin = 0, qmax = 255;
+};
+// out[i] = the grid value nearest in[i] (ties to even, as XNNPACK requantizes), clamped to the grid.
+void round_to_grid(const float* in, float* out, int64_t n, const QuantGrid& grid);
+
 // Numerically stable softmax over n values.
 void softmax_forward(const float* in, float* out, int64_t n);
 

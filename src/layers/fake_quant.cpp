@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kernels/elementwise.h"
 #include "layers/common.h"
 
 namespace mnet {
@@ -32,24 +33,14 @@ class FakeQuant : public Layer {
 
 class FakeQuantOp : public Op {
  public:
-  float scale = 1, inv_scale = 1, lo = 0, hi = 255;
-  float zero_point = 0;
+  QuantGrid grid;
   int64_t n = 0;
-  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
-    const float* x = in[0];
-    // nearbyint rounds half to even, as XNNPACK's requantization does.
-    for (int64_t i = 0; i < n; ++i)
-      out[i] = (std::min(std::max(std::nearbyint(x[i] * inv_scale) + zero_point, lo), hi) - zero_point) * scale;
-  }
+  void run(const std::vector<const float*>& in, float* out, RunContext&) override { round_to_grid(in[0], out, n, grid); }
 };
 
 std::unique_ptr<Op> FakeQuant::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<FakeQuantOp>();
-  op->scale = scale;
-  op->inv_scale = 1.0f / scale;
-  op->zero_point = float(zero_point);
-  op->lo = float(qmin);
-  op->hi = float(qmax);
+  op->grid = QuantGrid{scale, float(zero_point), float(qmin), float(qmax)};
   op->n = args.out.elements();
   return op;
 }
