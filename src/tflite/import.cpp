@@ -243,7 +243,6 @@ struct Importer {
     std::string act = act_of(fc1);
     if (act == "none") act = "relu";  // the reference V3 uses ReLU between the two FCs
     json layer = {{"type", "se"}, {"squeeze", sq}, {"act", act}, {"gate", "hsigmoid"}};
-
     std::string name = add_layer(op, layer, mul.outputs[0], {x});
     put_weight(name + ".fc1.weight", std::move(w1));
     put_weight(name + ".fc1.bias", dequantize(m, m.ops[fc1].inputs[2]).data);
