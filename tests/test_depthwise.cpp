@@ -1,57 +1,36 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/activation.h"
 #include "kernels/depthwise.h"
+#include "testing.h"
 
 using namespace mnet;
+using mnet::testing::kAllActs;
+using mnet::testing::max_abs;
+using mnet::testing::mismatch;
+using mnet::testing::random_values;
 
 namespace {
 
-constexpr Act kAllActs[] = {Act::none,   Act::relu,     Act::relu6,
-                            Act::hswish, Act::hsigmoid, Act::sigmoid};
-
-std::vector<float> random_values(size_t n, float scale, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-scale, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-float max_abs(const std::vector<float>& v) {
-  float m = 0.0f;
-  for (float x : v) m = std::max(m, std::abs(x));
-  return m;
-}
-
-// "" when every element is within tol of expected (NaN never is), else the first offender.
-std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size())
-    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    if (!(std::abs(got[i] - expected[i]) <= tol)) {
-      std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
-        << tol << ")";
-      return s.str();
-    }
-  return "";
-}
-
-// Output size for symmetric padding pad = k/2: floor((in + 2·pad - k) / stride) + 1.
-DepthwiseParams symmetric(int channels, int in_h, int in_w, int k, int stride) {
+// The fields both padding conventions below share; out_h, out_w and the padding are theirs to set.
+DepthwiseParams input_and_kernel(int channels, int in_h, int in_w, int k, int stride) {
   DepthwiseParams p;
   p.channels = channels;
   p.in_h = in_h;
   p.in_w = in_w;
   p.kernel = k;
   p.stride = stride;
+  return p;
+}
+
+// Output size for symmetric padding pad = k/2: floor((in + 2·pad - k) / stride) + 1.
+DepthwiseParams symmetric(int channels, int in_h, int in_w, int k, int stride) {
+  DepthwiseParams p = input_and_kernel(channels, in_h, in_w, k, stride);
   p.pad_top = p.pad_left = k / 2;
   p.out_h = (in_h + 2 * p.pad_top - k) / stride + 1;
   p.out_w = (in_w + 2 * p.pad_left - k) / stride + 1;
@@ -60,12 +39,7 @@ DepthwiseParams symmetric(int channels, int in_h, int in_w, int k, int stride) {
 
 // TensorFlow SAME: out = ceil(in / stride); the smaller half of the total padding goes first.
 DepthwiseParams tf_same(int channels, int in_h, int in_w, int k, int stride) {
-  DepthwiseParams p;
-  p.channels = channels;
-  p.in_h = in_h;
-  p.in_w = in_w;
-  p.kernel = k;
-  p.stride = stride;
+  DepthwiseParams p = input_and_kernel(channels, in_h, in_w, k, stride);
   p.out_h = (in_h + stride - 1) / stride;
   p.out_w = (in_w + stride - 1) / stride;
   p.pad_top = std::max((p.out_h - 1) * stride + k - in_h, 0) / 2;

@@ -1,48 +1,19 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cmath>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "core/activation.h"
 #include "kernels/gemm.h"
+#include "testing.h"
 
 using namespace mnet;
+using mnet::testing::kAllActs;
+using mnet::testing::max_abs;
+using mnet::testing::mismatch;
+using mnet::testing::random_values;
 
 namespace {
-
-constexpr Act kAllActs[] = {Act::none,   Act::relu,     Act::relu6,
-                            Act::hswish, Act::hsigmoid, Act::sigmoid};
-
-std::vector<float> random_values(size_t n, float scale, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-scale, scale);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-float max_abs(const std::vector<float>& v) {
-  float m = 0.0f;
-  for (float x : v) m = std::max(m, std::abs(x));
-  return m;
-}
-
-// "" when every element is within tol of expected (NaN never is), else the first offender.
-std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size())
-    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    if (!(std::abs(got[i] - expected[i]) <= tol)) {
-      std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
-        << tol << ")";
-      return s.str();
-    }
-  return "";
-}
 
 // C[M,N] = act(A[M,K]·B[K,N] + bias[M]), summed in double.
 std::vector<float> naive_gemm(int M, int N, int K, const std::vector<float>& A,

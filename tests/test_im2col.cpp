@@ -1,39 +1,16 @@
-#include <algorithm>
 #include <catch2/catch.hpp>
-#include <cmath>
-#include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "testing.h"
 
 using namespace mnet;
+using mnet::testing::mismatch;
+using mnet::testing::random_values;
 
 namespace {
-
-std::vector<float> random_values(size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  std::vector<float> v(n);
-  for (auto& x : v) x = dist(rng);
-  return v;
-}
-
-// "" when every element is within tol of expected (NaN never is), else the first offender.
-std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected, float tol) {
-  if (got.size() != expected.size())
-    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
-  for (size_t i = 0; i < got.size(); ++i)
-    if (!(std::abs(got[i] - expected[i]) <= tol)) {
-      std::ostringstream s;
-      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
-        << tol << ")";
-      return s.str();
-    }
-  return "";
-}
 
 struct ConvCase {
   int in_c, in_h, in_w, out_c, kernel, stride, pad_top, pad_left, out_h, out_w;
@@ -76,8 +53,8 @@ std::vector<float> naive_matmul(int M, int N, int K, const std::vector<float>& A
 }
 
 void check_im2col(const ConvCase& c) {
-  const auto in = random_values(size_t(c.in_c) * c.in_h * c.in_w, 41);
-  const auto weight = random_values(size_t(c.out_c) * c.in_c * c.kernel * c.kernel, 42);
+  const auto in = random_values(size_t(c.in_c) * c.in_h * c.in_w, 1.0f, 41);
+  const auto weight = random_values(size_t(c.out_c) * c.in_c * c.kernel * c.kernel, 1.0f, 42);
   const int K = c.in_c * c.kernel * c.kernel;
   const int N = c.out_h * c.out_w;
   std::vector<float> col(size_t(K) * N, std::nanf(""));

@@ -1,11 +1,8 @@
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 #include <tuple>
@@ -14,32 +11,15 @@
 
 #include "core/error.h"
 #include "io/image.h"
+#include "testing.h"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using mnet::testing::read_bytes;
+using mnet::testing::TempDir;
+using mnet::testing::write_bytes;
 
 namespace {
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::random_device rd;
-    do {
-      dir = fs::temp_directory_path() /
-            ("mnet-test-image-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    } while (!fs::create_directory(dir));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-};
-
-void spit(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
 
 std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
 std::string le16(uint32_t v) { return {char(v), char(v >> 8)}; }
@@ -123,11 +103,6 @@ std::vector<uint8_t> pattern(int w, int h, int channels) {
   return v;
 }
 
-std::string read_all(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 const char* testdata() { return std::getenv("MNET_TESTDATA"); }
 
 }  // namespace
@@ -135,8 +110,8 @@ const char* testdata() { return std::getenv("MNET_TESTDATA"); }
 TEST_CASE("load_image reads a bottom-up 24-bit BMP top row first, in RGB order", "[image]") {
   TempDir tmp;
   const auto rgb = pattern(3, 2, 3);
-  spit(tmp.path("a.bmp"), bmp_file(3, 2, rgb));
-  const mnet::Image img = mnet::load_image(tmp.path("a.bmp"));
+  write_bytes(tmp.file("a.bmp"), bmp_file(3, 2, rgb));
+  const mnet::Image img = mnet::load_image(tmp.file("a.bmp"));
   CHECK(img.width == 3);
   CHECK(img.height == 2);
   CHECK(img.rgb == rgb);
@@ -145,15 +120,15 @@ TEST_CASE("load_image reads a bottom-up 24-bit BMP top row first, in RGB order",
 TEST_CASE("load_image reads a top-down BMP the same way", "[image]") {
   TempDir tmp;
   const auto rgb = pattern(5, 3, 3);
-  spit(tmp.path("a.bmp"), bmp_file(5, 3, rgb, /*top_down=*/true));
-  CHECK(mnet::load_image(tmp.path("a.bmp")).rgb == rgb);
+  write_bytes(tmp.file("a.bmp"), bmp_file(5, 3, rgb, /*top_down=*/true));
+  CHECK(mnet::load_image(tmp.file("a.bmp")).rgb == rgb);
 }
 
 TEST_CASE("load_image reads an RGB PNG exactly", "[image]") {
   TempDir tmp;
   const auto rgb = pattern(4, 3, 3);
-  spit(tmp.path("a.png"), png_file(4, 3, 2, rgb));
-  const mnet::Image img = mnet::load_image(tmp.path("a.png"));
+  write_bytes(tmp.file("a.png"), png_file(4, 3, 2, rgb));
+  const mnet::Image img = mnet::load_image(tmp.file("a.png"));
   CHECK(img.width == 4);
   CHECK(img.height == 3);
   CHECK(img.rgb == rgb);
@@ -162,8 +137,8 @@ TEST_CASE("load_image reads an RGB PNG exactly", "[image]") {
 TEST_CASE("load_image turns a grayscale PNG into RGB by repeating the grey level", "[image]") {
   TempDir tmp;
   const auto grey = pattern(3, 2, 1);
-  spit(tmp.path("grey.png"), png_file(3, 2, 0, grey));
-  const mnet::Image img = mnet::load_image(tmp.path("grey.png"));
+  write_bytes(tmp.file("grey.png"), png_file(3, 2, 0, grey));
+  const mnet::Image img = mnet::load_image(tmp.file("grey.png"));
   REQUIRE(img.rgb.size() == 3 * 2 * 3);
   for (size_t i = 0; i < grey.size(); ++i) {
     CHECK(img.rgb[i * 3 + 0] == grey[i]);
@@ -175,16 +150,16 @@ TEST_CASE("load_image turns a grayscale PNG into RGB by repeating the grey level
 TEST_CASE("load_image drops the alpha channel of RGBA and grey+alpha PNGs", "[image]") {
   TempDir tmp;
   const auto rgba = pattern(3, 2, 4);
-  spit(tmp.path("rgba.png"), png_file(3, 2, 6, rgba));
-  const mnet::Image img = mnet::load_image(tmp.path("rgba.png"));
+  write_bytes(tmp.file("rgba.png"), png_file(3, 2, 6, rgba));
+  const mnet::Image img = mnet::load_image(tmp.file("rgba.png"));
   REQUIRE(img.rgb.size() == 3 * 2 * 3);
   for (size_t i = 0; i < 6; ++i) {
     for (size_t c = 0; c < 3; ++c) CHECK(img.rgb[i * 3 + c] == rgba[i * 4 + c]);
   }
 
   const auto ga = pattern(2, 2, 2);
-  spit(tmp.path("ga.png"), png_file(2, 2, 4, ga));
-  const mnet::Image g = mnet::load_image(tmp.path("ga.png"));
+  write_bytes(tmp.file("ga.png"), png_file(2, 2, 4, ga));
+  const mnet::Image g = mnet::load_image(tmp.file("ga.png"));
   REQUIRE(g.rgb.size() == 2 * 2 * 3);
   for (size_t i = 0; i < 4; ++i) {
     for (size_t c = 0; c < 3; ++c) CHECK(g.rgb[i * 3 + c] == ga[i * 2]);
@@ -195,8 +170,8 @@ TEST_CASE("load_image refuses a PNG header declaring 100000x100000 pixels before
           "[image]") {
   TempDir tmp;
   // Header only: decoding would fail differently (no IDAT), so the message proves the order.
-  const std::string path = tmp.path("huge.png");
-  spit(path, png_ihdr(100000, 100000, 2) + png_chunk("IEND", ""));
+  const std::string path = tmp.file("huge.png");
+  write_bytes(path, png_ihdr(100000, 100000, 2) + png_chunk("IEND", ""));
   CHECK_THROWS_MATCHES(mnet::load_image(path), mnet::InputError,
                        Catch::Matchers::Message(
                            path + ": image declares 100000x100000 pixels, over kMaxImagePixels = " +
@@ -209,8 +184,8 @@ TEST_CASE("load_image refuses a BMP header declaring more than kMaxImagePixels",
   const std::string huge_w = le32(20000), huge_h = le32(20000);
   bmp.replace(18, 4, huge_w);
   bmp.replace(22, 4, huge_h);
-  const std::string path = tmp.path("huge.bmp");
-  spit(path, bmp);
+  const std::string path = tmp.file("huge.bmp");
+  write_bytes(path, bmp);
   CHECK_THROWS_WITH(mnet::load_image(path),
                     Contains(path) && Contains("20000x20000") && Contains("kMaxImagePixels"));
 }
@@ -220,8 +195,8 @@ TEST_CASE("load_image refuses a JPEG header declaring 65535x65535 pixels", "[ima
   // SOI, then a baseline SOF0 for a 3-component 65535x65535 image.
   const std::string jpeg(
       "\xFF\xD8\xFF\xC0\x00\x11\x08\xFF\xFF\xFF\xFF\x03\x01\x22\x00\x02\x11\x01\x03\x11\x01", 21);
-  const std::string path = tmp.path("huge.jpg");
-  spit(path, jpeg);
+  const std::string path = tmp.file("huge.jpg");
+  write_bytes(path, jpeg);
   CHECK_THROWS_WITH(mnet::load_image(path),
                     Contains(path) && Contains("65535x65535") && Contains("kMaxImagePixels"));
 }
@@ -246,14 +221,14 @@ TEST_CASE("load_image refuses a JPEG Huffman table of over 256 codes before stb_
   const std::string eoi("\xFF\xD9", 2);
 
   SECTION("in the header") {
-    const std::string path = tmp.path("header.jpg");
-    spit(path, soi + dht_over_256_codes() + sof + sos + scan + eoi);
+    const std::string path = tmp.file("header.jpg");
+    write_bytes(path, soi + dht_over_256_codes() + sof + sos + scan + eoi);
     CHECK_THROWS_WITH(mnet::load_image(path),
                       Contains(path + ": corrupt JPEG: the Huffman table segment at byte 2"));
   }
   SECTION("between scans") {
-    const std::string path = tmp.path("between.jpg");
-    spit(path, soi + sof + sos + scan + dht_over_256_codes() + sos + scan + eoi);
+    const std::string path = tmp.file("between.jpg");
+    write_bytes(path, soi + sof + sos + scan + dht_over_256_codes() + sos + scan + eoi);
     CHECK_THROWS_WITH(mnet::load_image(path), Contains("Huffman table"));
   }
   SECTION("but not inside an APP segment, which stb_image skips") {
@@ -261,8 +236,8 @@ TEST_CASE("load_image refuses a JPEG Huffman table of over 256 codes before stb_
     const size_t len = 2 + app_data.size();
     const std::string app =
         std::string("\xFF\xE1", 2) + char(len >> 8) + char(len & 0xFF) + app_data;
-    const std::string path = tmp.path("app.jpg");
-    spit(path, soi + app + sof);
+    const std::string path = tmp.file("app.jpg");
+    write_bytes(path, soi + app + sof);
     CHECK_THROWS_WITH(mnet::load_image(path), Contains(path + ": ") && !Contains("Huffman"));
   }
 }
@@ -292,8 +267,8 @@ TEST_CASE("load_image names the file when it is empty, truncated or not an image
   };
   for (const auto& [name, bytes, problem] : cases) {
     INFO(name);
-    const std::string path = tmp.path(name);
-    spit(path, bytes);
+    const std::string path = tmp.file(name);
+    write_bytes(path, bytes);
     CHECK_THROWS_AS(mnet::load_image(path), mnet::InputError);
     CHECK_THROWS_WITH(mnet::load_image(path), Contains(path + ": ") && Contains(problem));
   }
@@ -306,12 +281,12 @@ TEST_CASE("load_image refuses a JPEG cut short in its headers or its scan data",
     return;
   }
   TempDir tmp;
-  const std::string jpeg = read_all(std::string(dir) + "/images/hot_dog.jpg");
+  const std::string jpeg = read_bytes(std::string(dir) + "/images/hot_dog.jpg");
   REQUIRE(jpeg.size() > 1000);
   for (size_t keep : {jpeg.size() / 10, jpeg.size() / 2, jpeg.size() - 2}) {
     INFO("first " << keep << " bytes");
-    const std::string path = tmp.path("cut.jpg");
-    spit(path, jpeg.substr(0, keep));
+    const std::string path = tmp.file("cut.jpg");
+    write_bytes(path, jpeg.substr(0, keep));
     CHECK_THROWS_WITH(mnet::load_image(path), Contains(path + ": ") && Contains("truncated"));
   }
 }
@@ -319,14 +294,14 @@ TEST_CASE("load_image refuses a JPEG cut short in its headers or its scan data",
 TEST_CASE("load_image refuses a directory, a missing file and a file over kMaxImageFileBytes",
           "[image]") {
   TempDir tmp;
-  CHECK_THROWS_AS(mnet::load_image(tmp.dir.string()), mnet::InputError);
-  CHECK_THROWS_WITH(mnet::load_image(tmp.dir.string()),
-                    Contains(tmp.dir.string()) && Contains("directory"));
-  CHECK_THROWS_WITH(mnet::load_image(tmp.path("missing.png")), Contains(tmp.path("missing.png")));
+  CHECK_THROWS_AS(mnet::load_image(tmp.path.string()), mnet::InputError);
+  CHECK_THROWS_WITH(mnet::load_image(tmp.path.string()),
+                    Contains(tmp.path.string()) && Contains("directory"));
+  CHECK_THROWS_WITH(mnet::load_image(tmp.file("missing.png")), Contains(tmp.file("missing.png")));
 
   // Sparse, so it costs no disk space; the size is refused before anything is read.
-  const std::string big = tmp.path("big.bmp");
-  spit(big, "BM");
+  const std::string big = tmp.file("big.bmp");
+  write_bytes(big, "BM");
   fs::resize_file(big, mnet::kMaxImageFileBytes + 1);
   CHECK_THROWS_WITH(mnet::load_image(big), Contains(big) && Contains("larger than the limit"));
 }
@@ -338,7 +313,7 @@ TEST_CASE("decode_image gives an image or an InputError for every corruption of 
       {"bmp", bmp_file(23, 17, pattern(23, 17, 3))},
   };
   if (const char* dir = testdata())
-    seeds.push_back({"jpg", read_all(std::string(dir) + "/images/owl.jpg")});
+    seeds.push_back({"jpg", read_bytes(std::string(dir) + "/images/owl.jpg")});
 
   constexpr int kMutationsPerSeed = 300;
   constexpr size_t kHeaderBytes = 200;

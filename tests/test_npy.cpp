@@ -1,73 +1,27 @@
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "io/npy.h"
+#include "testing.h"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using mnet::testing::f64_bytes;
+using mnet::testing::le_bytes;
+using mnet::testing::read_bytes;
+using mnet::testing::TempDir;
 
 namespace {
-
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::random_device rd;
-    do {
-      dir = fs::temp_directory_path() /
-            ("mnet-test-npy-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    } while (!fs::create_directory(dir));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  // Writes `bytes` to a file in the directory and returns its path.
-  std::string put(const std::string& bytes, const std::string& name = "t.npy") const {
-    std::ofstream out(path(name), std::ios::binary);
-    out << bytes;
-    return path(name);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string le(uint64_t v, int bytes) {
-  std::string s;
-  for (int i = 0; i < bytes; ++i) s.push_back(char((v >> (8 * i)) & 0xff));
-  return s;
-}
-
-std::string f64_bytes(std::initializer_list<double> values) {
-  std::string s;
-  for (double d : values) {
-    uint64_t bits;
-    std::memcpy(&bits, &d, 8);
-    s += le(bits, 8);
-  }
-  return s;
-}
 
 // A .npy file with a literal header (unpadded) and data.
 std::string npy_file(const std::string& header, const std::string& data, int major = 1) {
   std::string s = std::string("\x93NUMPY", 6) + char(major) + char(0);
-  s += le(header.size(), major == 1 ? 2 : 4);
+  s += le_bytes(header.size(), major == 1 ? 2 : 4);
   return s + header + data;
 }
 
@@ -141,7 +95,7 @@ TEST_CASE("npy files round-trip 0-d, 1-d, 4-d and empty arrays", "[io][npy]") {
       {{2, 0, 3}, {}},
   };
   for (const auto& t : cases) {
-    const std::string path = tmp.path("a.npy");
+    const std::string path = tmp.file("a.npy");
     mnet::write_npy(path, t);
     const mnet::TensorData back = mnet::read_npy(path);
     CHECK(back.shape == t.shape);
@@ -154,7 +108,7 @@ TEST_CASE("an npy shape with a zero beside huge dimensions reads as empty and co
           "[io][npy]") {
   TempDir tmp;
   const std::string path =
-      tmp.put(npy_file(f32_header("(2147483648, 0, 2147483648, 2147483648)"), ""));
+      tmp.write("t.npy", npy_file(f32_header("(2147483648, 0, 2147483648, 2147483648)"), ""));
   const mnet::TensorData t = mnet::read_npy(path);
   CHECK(t.shape == std::vector<int64_t>{2147483648, 0, 2147483648, 2147483648});
   CHECK(t.data.empty());
@@ -163,9 +117,9 @@ TEST_CASE("an npy shape with a zero beside huge dimensions reads as empty and co
 
 TEST_CASE("the npy writer emits format 1.0 with data aligned to 64 bytes", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.path("a.npy");
+  const std::string path = tmp.file("a.npy");
   mnet::write_npy(path, {{2, 3}, {1, 2, 3, 4, 5, 6}});
-  const std::string bytes = slurp(path);
+  const std::string bytes = read_bytes(path);
   REQUIRE(bytes.size() == 128 + 24);
   CHECK(bytes.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
   const size_t header_len = uint8_t(bytes[8]) | (size_t(uint8_t(bytes[9])) << 8);
@@ -177,35 +131,35 @@ TEST_CASE("the npy writer emits format 1.0 with data aligned to 64 bytes", "[io]
 
 TEST_CASE("the npy writer output matches numpy.save byte for byte", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.path("a.npy");
+  const std::string path = tmp.file("a.npy");
   mnet::write_npy(path, {{3}, {1, -2, 3.5f}});
-  CHECK(slurp(path) == kNumpyF32Vector);
+  CHECK(read_bytes(path) == kNumpyF32Vector);
   mnet::write_npy(path, {{}, {2.5f}});
-  CHECK(slurp(path) == kNumpyF32Scalar);
+  CHECK(read_bytes(path) == kNumpyF32Scalar);
   mnet::write_npy(path, {{1, 2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7}});
-  CHECK(slurp(path) == kNumpyF32Rank4);
+  CHECK(read_bytes(path) == kNumpyF32Rank4);
 }
 
 TEST_CASE("files written by numpy load, including float64 and formats 2.0 and 3.0", "[io][npy]") {
   TempDir tmp;
-  mnet::TensorData t = mnet::read_npy(tmp.put(kNumpyF32Scalar, "scalar.npy"));
+  mnet::TensorData t = mnet::read_npy(tmp.write("scalar.npy", kNumpyF32Scalar));
   CHECK(t.shape.empty());
   CHECK(t.data == std::vector<float>{2.5f});
 
-  t = mnet::read_npy(tmp.put(kNumpyF32Vector, "vector.npy"));
+  t = mnet::read_npy(tmp.write("vector.npy", kNumpyF32Vector));
   CHECK(t.shape == std::vector<int64_t>{3});
   CHECK(t.data == std::vector<float>{1, -2, 3.5f});
 
-  t = mnet::read_npy(tmp.put(kNumpyF32Rank4, "rank4.npy"));
+  t = mnet::read_npy(tmp.write("rank4.npy", kNumpyF32Rank4));
   CHECK(t.shape == std::vector<int64_t>{1, 2, 2, 2});
   CHECK(t.data == std::vector<float>{0, 1, 2, 3, 4, 5, 6, 7});
 
-  t = mnet::read_npy(tmp.put(kNumpyF64Matrix, "f64.npy"));
+  t = mnet::read_npy(tmp.write("f64.npy", kNumpyF64Matrix));
   CHECK(t.shape == std::vector<int64_t>{2, 2});
   CHECK(t.data == std::vector<float>{0.5f, -1.25f, 3.0f, float(1e-3)});
 
   for (const std::string& bytes : {kNumpyV2, kNumpyV3}) {
-    t = mnet::read_npy(tmp.put(bytes, "v.npy"));
+    t = mnet::read_npy(tmp.write("v.npy", bytes));
     CHECK(t.shape == std::vector<int64_t>{2});
     CHECK(t.data == std::vector<float>{1, 2});
   }
@@ -214,8 +168,8 @@ TEST_CASE("files written by numpy load, including float64 and formats 2.0 and 3.
 TEST_CASE("the npy header keys may come in any order", "[io][npy]") {
   TempDir tmp;
   const std::string path =
-      tmp.put(npy_file("{\"shape\": (2,), \"fortran_order\": False, \"descr\": \"<f4\"}",
-                       le(0x3f800000, 4) + le(0, 4)));
+      tmp.write("t.npy", npy_file("{\"shape\": (2,), \"fortran_order\": False, \"descr\": \"<f4\"}",
+                                  le_bytes(0x3f800000, 4) + le_bytes(0, 4)));
   const mnet::TensorData t = mnet::read_npy(path);
   CHECK(t.shape == std::vector<int64_t>{2});
   CHECK(t.data == std::vector<float>{1, 0});
@@ -223,9 +177,9 @@ TEST_CASE("the npy header keys may come in any order", "[io][npy]") {
 
 TEST_CASE("a file without the npy magic is rejected", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.put("PK\x03\x04 not numpy at all");
+  const std::string path = tmp.write("t.npy", "PK\x03\x04 not numpy at all");
   REQUIRE_INPUT_ERROR(mnet::read_npy(path), path + ": not a .npy file");
-  const std::string short_file = tmp.put("\x93NUM", "short.npy");
+  const std::string short_file = tmp.write("short.npy", "\x93NUM");
   REQUIRE_INPUT_ERROR(mnet::read_npy(short_file), short_file + ": not a .npy file");
 }
 
@@ -233,47 +187,48 @@ TEST_CASE("an unsupported npy format version is rejected", "[io][npy]") {
   TempDir tmp;
   std::string bytes = kNumpyF32Vector;
   bytes[6] = 4;
-  const std::string path = tmp.put(bytes);
+  const std::string path = tmp.write("t.npy", bytes);
   REQUIRE_INPUT_ERROR(mnet::read_npy(path),
                       path + ": unsupported .npy format version 4.0 (supported: 1.0, 2.0, 3.0)");
   bytes[6] = 1;
   bytes[7] = 1;
-  const std::string minor = tmp.put(bytes, "minor.npy");
+  const std::string minor = tmp.write("minor.npy", bytes);
   REQUIRE_INPUT_ERROR(mnet::read_npy(minor), minor + ": unsupported .npy format version 1.1");
 }
 
 TEST_CASE("an npy header length beyond the file or the limit is rejected", "[io][npy]") {
   TempDir tmp;
   const std::string beyond =
-      tmp.put(std::string("\x93NUMPY\x01\x00", 8) + le(200, 2) + "{}", "beyond.npy");
+      tmp.write("beyond.npy", std::string("\x93NUMPY\x01\x00", 8) + le_bytes(200, 2) + "{}");
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(beyond),
       beyond + ": header: length 200 is larger than the 2 bytes after the preamble");
   const std::string limit =
-      tmp.put(std::string("\x93NUMPY\x02\x00", 8) + le(0xffffffff, 4) + "{}", "limit.npy");
+      tmp.write("limit.npy", std::string("\x93NUMPY\x02\x00", 8) + le_bytes(0xffffffff, 4) + "{}");
   REQUIRE_INPUT_ERROR(mnet::read_npy(limit),
                       limit + ": header: length 4294967295 exceeds the limit of " +
                           std::to_string(mnet::kMaxNpyHeaderBytes) + " bytes");
-  const std::string v2_short = tmp.put(std::string("\x93NUMPY\x02\x00\x10\x00", 10), "v2short.npy");
+  const std::string v2_short =
+      tmp.write("v2short.npy", std::string("\x93NUMPY\x02\x00\x10\x00", 10));
   REQUIRE_INPUT_ERROR(mnet::read_npy(v2_short),
                       v2_short + ": file is 10 bytes, too short for a format 2.0/3.0 preamble");
 }
 
 TEST_CASE("an npy header that is not a well-formed dict is rejected", "[io][npy]") {
   TempDir tmp;
-  const std::string not_dict = tmp.put(npy_file("['descr', '<f4']\n", ""), "a.npy");
+  const std::string not_dict = tmp.write("a.npy", npy_file("['descr', '<f4']\n", ""));
   REQUIRE_INPUT_ERROR(mnet::read_npy(not_dict),
                       not_dict + ": header: expected '{' at offset 0, found '['");
   const std::string unterminated =
-      tmp.put(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2,", ""), "b.npy");
+      tmp.write("b.npy", npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (2,", ""));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(unterminated),
       unterminated + ": header: shape: expected a non-negative integer but the header ended");
-  const std::string junk = tmp.put(npy_file(f32_header("(1,)") + "x", le(0, 4)), "c.npy");
+  const std::string junk = tmp.write("c.npy", npy_file(f32_header("(1,)") + "x", le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(mnet::read_npy(junk),
                       junk + ": header: unexpected text after the closing '}'");
-  const std::string bad_bool =
-      tmp.put(npy_file("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }", le(0, 4)), "d.npy");
+  const std::string bad_bool = tmp.write(
+      "d.npy", npy_file("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }", le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(mnet::read_npy(bad_bool),
                       bad_bool + ": header: fortran_order: expected True or False");
 }
@@ -281,17 +236,17 @@ TEST_CASE("an npy header that is not a well-formed dict is rejected", "[io][npy]
 TEST_CASE("an npy header with a missing, extra or repeated key is rejected", "[io][npy]") {
   TempDir tmp;
   const std::string missing =
-      tmp.put(npy_file("{'descr': '<f4', 'shape': (1,), }", le(0, 4)), "a.npy");
+      tmp.write("a.npy", npy_file("{'descr': '<f4', 'shape': (1,), }", le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(mnet::read_npy(missing), missing + ": header: missing key 'fortran_order'");
-  const std::string extra =
-      tmp.put(npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}", le(0, 4)),
-              "b.npy");
+  const std::string extra = tmp.write(
+      "b.npy",
+      npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'x': 1}", le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(extra),
       extra + ": header: unexpected key 'x' (allowed: descr, fortran_order, shape)");
-  const std::string repeated = tmp.put(
-      npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (1,)}", le(0, 4)),
-      "c.npy");
+  const std::string repeated = tmp.write(
+      "c.npy", npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), 'shape': (1,)}",
+                        le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(mnet::read_npy(repeated),
                       repeated + ": header: key 'shape' appears more than once");
 }
@@ -299,14 +254,15 @@ TEST_CASE("an npy header with a missing, extra or repeated key is rejected", "[i
 TEST_CASE("an npy dtype other than little-endian float32 or float64 is rejected", "[io][npy]") {
   TempDir tmp;
   for (const std::string descr : {"<i4", ">f4", "<f2", "|u1"}) {
-    const std::string path = tmp.put(
-        npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (1,), }", le(0, 4)));
+    const std::string path = tmp.write(
+        "t.npy", npy_file("{'descr': '" + descr + "', 'fortran_order': False, 'shape': (1,), }",
+                          le_bytes(0, 4)));
     REQUIRE_INPUT_ERROR(mnet::read_npy(path), path + ": header: unsupported dtype '" + descr +
                                                   "' (supported: '<f4', '<f8')");
   }
-  const std::string structured = tmp.put(
-      npy_file("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", le(0, 4)),
-      "s.npy");
+  const std::string structured = tmp.write(
+      "s.npy", npy_file("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }",
+                        le_bytes(0, 4)));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(structured),
       structured + ": header: descr is not a string (structured dtypes are not supported)");
@@ -314,31 +270,31 @@ TEST_CASE("an npy dtype other than little-endian float32 or float64 is rejected"
 
 TEST_CASE("a Fortran-order npy array is rejected with a hint", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.put(kNumpyFortran);
+  const std::string path = tmp.write("t.npy", kNumpyFortran);
   REQUIRE_INPUT_ERROR(mnet::read_npy(path),
                       path + ": header: fortran_order is True; only C-order arrays are supported");
 }
 
 TEST_CASE("a negative, non-tuple or oversized npy shape is rejected", "[io][npy]") {
   TempDir tmp;
-  const std::string negative = tmp.put(npy_file(f32_header("(2, -1)"), ""), "a.npy");
+  const std::string negative = tmp.write("a.npy", npy_file(f32_header("(2, -1)"), ""));
   REQUIRE_INPUT_ERROR(mnet::read_npy(negative),
                       negative + ": header: shape dimension 1 is negative");
-  const std::string not_tuple = tmp.put(npy_file(f32_header("(3)"), ""), "b.npy");
+  const std::string not_tuple = tmp.write("b.npy", npy_file(f32_header("(3)"), ""));
   REQUIRE_INPUT_ERROR(mnet::read_npy(not_tuple),
                       not_tuple + ": header: shape (3) is not a tuple; write (3,)");
-  const std::string list = tmp.put(npy_file(f32_header("[3]"), ""), "c.npy");
+  const std::string list = tmp.write("c.npy", npy_file(f32_header("[3]"), ""));
   REQUIRE_INPUT_ERROR(mnet::read_npy(list), list + ": header: expected '(' at offset");
   const std::string big_dim =
-      tmp.put(npy_file(f32_header("(99999999999999999999999,)"), ""), "d.npy");
+      tmp.write("d.npy", npy_file(f32_header("(99999999999999999999999,)"), ""));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(big_dim),
       big_dim + ": header: shape dimension 0 is larger than the limit of 2147483648 elements");
   const std::string product =
-      tmp.put(npy_file(f32_header("(65536, 65536, 0, 65536)"), ""), "e.npy");
+      tmp.write("e.npy", npy_file(f32_header("(65536, 65536, 0, 65536)"), ""));
   CHECK(mnet::read_npy(product).data.empty());
   const std::string overflow =
-      tmp.put(npy_file(f32_header("(65536, 65536, 65536, 65536)"), ""), "f.npy");
+      tmp.write("f.npy", npy_file(f32_header("(65536, 65536, 65536, 65536)"), ""));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(overflow),
       overflow + ": header: shape (65536, 65536, 65536, 65536) has more than 2147483648 elements");
@@ -348,12 +304,12 @@ TEST_CASE("truncated npy data or trailing bytes are rejected naming both byte co
           "[io][npy]") {
   TempDir tmp;
   const std::string truncated =
-      tmp.put(kNumpyF32Vector.substr(0, kNumpyF32Vector.size() - 1), "a.npy");
+      tmp.write("a.npy", kNumpyF32Vector.substr(0, kNumpyF32Vector.size() - 1));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(truncated),
       truncated +
           ": data is 11 bytes, but shape (3,) of '<f4' needs exactly 12 bytes (file truncated)");
-  const std::string trailing = tmp.put(kNumpyF64Matrix + "x", "b.npy");
+  const std::string trailing = tmp.write("b.npy", kNumpyF64Matrix + "x");
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(trailing),
       trailing +
@@ -362,7 +318,8 @@ TEST_CASE("truncated npy data or trailing bytes are rejected naming both byte co
 
 TEST_CASE("an npy float64 value outside the float range is rejected", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.put(
+  const std::string path = tmp.write(
+      "t.npy",
       npy_file("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f64_bytes({0, -1e40})));
   REQUIRE_INPUT_ERROR(
       mnet::read_npy(path),
@@ -371,26 +328,26 @@ TEST_CASE("an npy float64 value outside the float range is rejected", "[io][npy]
 
 TEST_CASE("reading a missing npy file names the file", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.path("missing.npy");
+  const std::string path = tmp.file("missing.npy");
   REQUIRE_INPUT_ERROR(mnet::read_npy(path), path + ": cannot read: file does not exist");
 }
 
 TEST_CASE("writing npy to an unwritable path throws RunError and leaves nothing", "[io][npy]") {
   TempDir tmp;
   const mnet::TensorData t{{1}, {1}};
-  const std::string missing_dir = tmp.path("nope/a.npy");
+  const std::string missing_dir = tmp.file("nope/a.npy");
   REQUIRE_THROWS_AS(mnet::write_npy(missing_dir, t), mnet::RunError);
   REQUIRE_THROWS_WITH(mnet::write_npy(missing_dir, t), Contains(missing_dir + ": cannot write"));
-  const std::string dir = tmp.path("dir");
+  const std::string dir = tmp.file("dir");
   fs::create_directory(dir);
   REQUIRE_THROWS_AS(mnet::write_npy(dir, t), mnet::RunError);
-  CHECK(std::distance(fs::directory_iterator(tmp.dir), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()) == 1);
   CHECK(fs::is_empty(dir));
 }
 
 TEST_CASE("the npy writer refuses data that does not match the shape", "[io][npy]") {
   TempDir tmp;
-  const std::string path = tmp.path("a.npy");
+  const std::string path = tmp.file("a.npy");
   CHECK_THROWS_AS(mnet::write_npy(path, {{2, 2}, {1, 2, 3}}), std::invalid_argument);
   CHECK_FALSE(fs::exists(path));
 }

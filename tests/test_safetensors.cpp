@@ -1,85 +1,30 @@
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
-#include <random>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
 #include "io/safetensors.h"
+#include "testing.h"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
+using mnet::testing::f32_bytes;
+using mnet::testing::f64_bytes;
+using mnet::testing::le_bytes;
+using mnet::testing::read_bytes;
+using mnet::testing::TempDir;
 
 namespace {
 
-struct TempDir {
-  fs::path dir;
-  TempDir() {
-    std::random_device rd;
-    do {
-      dir = fs::temp_directory_path() /
-            ("mnet-test-safetensors-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
-    } while (!fs::create_directory(dir));
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  std::string path(const std::string& name) const { return (dir / name).string(); }
-  // Writes `bytes` to a file in the directory and returns its path.
-  std::string put(const std::string& bytes, const std::string& name = "t.safetensors") const {
-    std::ofstream out(path(name), std::ios::binary);
-    out << bytes;
-    return path(name);
-  }
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string le(uint64_t v, int bytes) {
-  std::string s;
-  for (int i = 0; i < bytes; ++i) s.push_back(char((v >> (8 * i)) & 0xff));
-  return s;
-}
-
-std::string f32_bytes(std::initializer_list<float> values) {
-  std::string s;
-  for (float f : values) {
-    uint32_t bits;
-    std::memcpy(&bits, &f, 4);
-    s += le(bits, 4);
-  }
-  return s;
-}
-
-std::string f64_bytes(std::initializer_list<double> values) {
-  std::string s;
-  for (double d : values) {
-    uint64_t bits;
-    std::memcpy(&bits, &d, 8);
-    s += le(bits, 8);
-  }
-  return s;
-}
-
 // A safetensors file from a literal JSON header and data buffer.
 std::string st_file(const std::string& header, const std::string& buffer) {
-  return le(header.size(), 8) + header + buffer;
+  return le_bytes(header.size(), 8) + header + buffer;
 }
 
 // One F32 tensor "w" of shape [2] with the given extra JSON for the entry.
@@ -101,7 +46,7 @@ TEST_CASE("safetensors files round-trip tensors, shapes and metadata", "[io][saf
   mnet::TensorData scalar{{}, {-7.5f}};
   mnet::TensorData empty{{0, 4}, {}};
   mnet::TensorData b{{1, 1, 1, 2}, {std::numeric_limits<float>::infinity(), -0.0f}};
-  const std::string path = tmp.path("w.safetensors");
+  const std::string path = tmp.file("w.safetensors");
   mnet::write_safetensors(path,
                           {{"conv.weight", &a}, {"scalar", &scalar}, {"empty", &empty}, {"b", &b}},
                           {{"format", "pt"}, {"source", "unit test"}});
@@ -132,7 +77,7 @@ TEST_CASE("safetensors files round-trip tensors, shapes and metadata", "[io][saf
 
 TEST_CASE("an empty safetensors file with no tensors round-trips", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.path("empty.safetensors");
+  const std::string path = tmp.file("empty.safetensors");
   mnet::write_safetensors(path, {});
   const mnet::SafetensorsFile f = mnet::read_safetensors(path);
   CHECK(f.tensors.empty());
@@ -143,9 +88,9 @@ TEST_CASE("the safetensors writer pads the header with spaces to a multiple of 8
           "[io][safetensors]") {
   TempDir tmp;
   mnet::TensorData a{{3}, {1, 2, 3}};
-  const std::string path = tmp.path("w.safetensors");
+  const std::string path = tmp.file("w.safetensors");
   mnet::write_safetensors(path, {{"a", &a}});
-  const std::string bytes = slurp(path);
+  const std::string bytes = read_bytes(path);
   REQUIRE(bytes.size() >= 8);
   uint64_t n = 0;
   for (int i = 7; i >= 0; --i) n = (n << 8) | uint8_t(bytes[i]);
@@ -165,12 +110,14 @@ TEST_CASE("the safetensors writer pads the header with spaces to a multiple of 8
 TEST_CASE("F16, BF16 and F64 tensors are converted to float", "[io][safetensors]") {
   TempDir tmp;
   // F16: 1.0, -2.0, +inf, smallest subnormal 2^-24. BF16: 1.0, -5.0. F64: 1.5, -0.25.
-  const std::string buffer = le(0x3c00, 2) + le(0xc000, 2) + le(0x7c00, 2) + le(0x0001, 2) +
-                             le(0x3f80, 2) + le(0xc0a0, 2) + f64_bytes({1.5, -0.25});
+  const std::string buffer = le_bytes(0x3c00, 2) + le_bytes(0xc000, 2) + le_bytes(0x7c00, 2) +
+                             le_bytes(0x0001, 2) + le_bytes(0x3f80, 2) + le_bytes(0xc0a0, 2) +
+                             f64_bytes({1.5, -0.25});
   const std::string header = R"({"h":{"dtype":"F16","shape":[4],"data_offsets":[0,8]},)"
                              R"("b":{"dtype":"BF16","shape":[2],"data_offsets":[8,12]},)"
                              R"("d":{"dtype":"F64","shape":[2,1],"data_offsets":[12,28]}})";
-  const mnet::SafetensorsFile f = mnet::read_safetensors(tmp.put(st_file(header, buffer)));
+  const mnet::SafetensorsFile f =
+      mnet::read_safetensors(tmp.write("t.safetensors", st_file(header, buffer)));
   REQUIRE(f.find("h") != nullptr);
   CHECK(f.find("h")->data[0] == 1.0f);
   CHECK(f.find("h")->data[1] == -2.0f);
@@ -183,7 +130,8 @@ TEST_CASE("F16, BF16 and F64 tensors are converted to float", "[io][safetensors]
 
 TEST_CASE("an F64 value outside the float range is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(
+  const std::string path = tmp.write(
+      "t.safetensors",
       one_tensor(R"({"dtype":"F64","shape":[2],"data_offsets":[0,16]})", f64_bytes({1, 1e300})));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path +
@@ -194,7 +142,7 @@ TEST_CASE("an F64 value outside the float range is rejected", "[io][safetensors]
 TEST_CASE("a safetensors file shorter than the 8-byte length field is rejected",
           "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put("abc");
+  const std::string path = tmp.write("t.safetensors", "abc");
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": header: file is 3 bytes, shorter than the 8-byte header length field");
@@ -202,7 +150,7 @@ TEST_CASE("a safetensors file shorter than the 8-byte length field is rejected",
 
 TEST_CASE("a header length larger than the file is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(le(100, 8) + "{}");
+  const std::string path = tmp.write("t.safetensors", le_bytes(100, 8) + "{}");
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": header: length 100 is larger than the 2 bytes after the length field");
@@ -210,7 +158,7 @@ TEST_CASE("a header length larger than the file is rejected", "[io][safetensors]
 
 TEST_CASE("a header length above the header limit is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(le(uint64_t(1) << 62, 8) + "{}");
+  const std::string path = tmp.write("t.safetensors", le_bytes(uint64_t(1) << 62, 8) + "{}");
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path + ": header: length 4611686018427387904 exceeds the limit of " +
                           std::to_string(mnet::kMaxSafetensorsHeaderBytes) + " bytes");
@@ -218,34 +166,35 @@ TEST_CASE("a header length above the header limit is rejected", "[io][safetensor
 
 TEST_CASE("a header that is not valid JSON is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(st_file("{\"w\": ", ""));
+  const std::string path = tmp.write("t.safetensors", st_file("{\"w\": ", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path), path + ": header: not valid JSON (parse error");
-  const std::string zero_length = tmp.put(le(0, 8), "zero.safetensors");
+  const std::string zero_length = tmp.write("zero.safetensors", le_bytes(0, 8));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(zero_length),
                       zero_length + ": header: not valid JSON");
 }
 
 TEST_CASE("a header that is not a JSON object is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(st_file("[1, 2]", ""));
+  const std::string path = tmp.write("t.safetensors", st_file("[1, 2]", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path + ": header: not a JSON object (found array)");
 }
 
 TEST_CASE("a tensor entry that is not an object is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.put(one_tensor("[0, 8]"));
+  const std::string path = tmp.write("t.safetensors", one_tensor("[0, 8]"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path + ": tensor 'w': entry is not a JSON object");
 }
 
 TEST_CASE("a tensor entry missing dtype, shape or data_offsets is rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string no_dtype = tmp.put(one_tensor(R"({"shape":[2],"data_offsets":[0,8]})"), "a");
+  const std::string no_dtype = tmp.write("a", one_tensor(R"({"shape":[2],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(no_dtype), no_dtype + ": tensor 'w': missing 'dtype'");
-  const std::string no_shape = tmp.put(one_tensor(R"({"dtype":"F32","data_offsets":[0,8]})"), "b");
+  const std::string no_shape =
+      tmp.write("b", one_tensor(R"({"dtype":"F32","data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(no_shape), no_shape + ": tensor 'w': missing 'shape'");
-  const std::string no_offsets = tmp.put(one_tensor(R"({"dtype":"F32","shape":[2]})"), "c");
+  const std::string no_offsets = tmp.write("c", one_tensor(R"({"dtype":"F32","shape":[2]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(no_offsets),
                       no_offsets + ": tensor 'w': missing 'data_offsets'");
 }
@@ -253,7 +202,8 @@ TEST_CASE("a tensor entry missing dtype, shape or data_offsets is rejected", "[i
 TEST_CASE("a tensor entry with an extra key is rejected", "[io][safetensors]") {
   TempDir tmp;
   const std::string path =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8],"order":"C"})"));
+      tmp.write("t.safetensors",
+                one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8],"order":"C"})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": tensor 'w': unexpected key 'order' (allowed: dtype, shape, data_offsets)");
@@ -262,12 +212,12 @@ TEST_CASE("a tensor entry with an extra key is rejected", "[io][safetensors]") {
 TEST_CASE("an unsupported dtype is rejected naming the tensor and the dtype", "[io][safetensors]") {
   TempDir tmp;
   const std::string path =
-      tmp.put(one_tensor(R"({"dtype":"I32","shape":[2],"data_offsets":[0,8]})"));
+      tmp.write("t.safetensors", one_tensor(R"({"dtype":"I32","shape":[2],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": tensor 'w': unsupported dtype 'I32' (supported: F32, F16, BF16, F64)");
   const std::string number =
-      tmp.put(one_tensor(R"({"dtype":32,"shape":[2],"data_offsets":[0,8]})"), "n");
+      tmp.write("n", one_tensor(R"({"dtype":32,"shape":[2],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(number),
                       number + ": tensor 'w': dtype is not a string");
 }
@@ -275,16 +225,16 @@ TEST_CASE("an unsupported dtype is rejected naming the tensor and the dtype", "[
 TEST_CASE("a negative or non-integer dimension is rejected", "[io][safetensors]") {
   TempDir tmp;
   const std::string negative =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[-2],"data_offsets":[0,8]})"), "a");
+      tmp.write("a", one_tensor(R"({"dtype":"F32","shape":[-2],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(negative),
                       negative + ": tensor 'w': shape dimension 0 is negative (-2)");
   const std::string fraction =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[1,2.5],"data_offsets":[0,8]})"), "b");
+      tmp.write("b", one_tensor(R"({"dtype":"F32","shape":[1,2.5],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(fraction),
       fraction + ": tensor 'w': shape dimension 1 is 2.5, must be a non-negative integer");
   const std::string not_array =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":2,"data_offsets":[0,8]})"), "c");
+      tmp.write("c", one_tensor(R"({"dtype":"F32","shape":2,"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(not_array),
                       not_array + ": tensor 'w': shape is not a JSON array");
 }
@@ -292,20 +242,20 @@ TEST_CASE("a negative or non-integer dimension is rejected", "[io][safetensors]"
 TEST_CASE("an element count above the limit is rejected without overflowing", "[io][safetensors]") {
   TempDir tmp;
   const std::string product =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[65536,65536],"data_offsets":[0,8]})"), "a");
+      tmp.write("a", one_tensor(R"({"dtype":"F32","shape":[65536,65536],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(product),
       product + ": tensor 'w': shape [65536, 65536] has more than 2147483648 elements");
   // 2^32 * 2^32 wraps to 0 in uint64 arithmetic; it must not look like an empty tensor.
-  const std::string wrap = tmp.put(
-      one_tensor(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]})", ""),
-      "b");
+  const std::string wrap = tmp.write(
+      "b",
+      one_tensor(R"({"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,0]})", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(wrap),
                       wrap +
                           ": tensor 'w': shape dimension 0 is 4294967296, more than the limit of "
                           "2147483648 elements");
-  const std::string huge = tmp.put(
-      one_tensor(R"({"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,8]})"), "c");
+  const std::string huge = tmp.write(
+      "c", one_tensor(R"({"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(huge),
                       huge +
                           ": tensor 'w': shape dimension 0 is "
@@ -315,7 +265,7 @@ TEST_CASE("an element count above the limit is rejected without overflowing", "[
 TEST_CASE("data_offsets that do not match shape and dtype are rejected", "[io][safetensors]") {
   TempDir tmp;
   const std::string path =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})"));
+      tmp.write("t.safetensors", one_tensor(R"({"dtype":"F32","shape":[3],"data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": tensor 'w': data_offsets [0, 8] span 8 bytes, but shape [3] of F32 needs 12 bytes");
@@ -324,30 +274,30 @@ TEST_CASE("data_offsets that do not match shape and dtype are rejected", "[io][s
 TEST_CASE("malformed data_offsets are rejected", "[io][safetensors]") {
   TempDir tmp;
   const std::string one =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[8]})"), "a");
+      tmp.write("a", one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(one),
                       one + ": tensor 'w': data_offsets is not an array [begin, end]");
   const std::string negative =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[-8,0]})"), "b");
+      tmp.write("b", one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[-8,0]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(negative),
                       negative + ": tensor 'w': data_offsets begin is negative (-8)");
   const std::string reversed =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[8,0]})"), "c");
+      tmp.write("c", one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[8,0]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(reversed),
                       reversed + ": tensor 'w': data_offsets [8, 0]: begin is after end");
 }
 
 TEST_CASE("data_offsets outside the data buffer are rejected", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[4,12]})"));
+  const std::string path = tmp.write(
+      "t.safetensors", one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[4,12]})"));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path + ": tensor 'w': data_offsets [4, 12] reach past the end of the 8-byte data buffer");
   const std::string max = "18446744073709551615";  // 2^64 - 1
-  const std::string far = tmp.put(
-      one_tensor(R"({"dtype":"F32","shape":[0],"data_offsets":[)" + max + "," + max + "]}", ""),
-      "far");
+  const std::string far = tmp.write(
+      "far",
+      one_tensor(R"({"dtype":"F32","shape":[0],"data_offsets":[)" + max + "," + max + "]}", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(far),
                       far + ": tensor 'w': data_offsets [" + max + ", " + max + "] reach past");
 }
@@ -356,12 +306,12 @@ TEST_CASE("overlapping tensors are rejected", "[io][safetensors]") {
   TempDir tmp;
   const std::string header = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                              R"("b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})";
-  const std::string path = tmp.put(st_file(header, f32_bytes({1, 2, 3})));
+  const std::string path = tmp.write("t.safetensors", st_file(header, f32_bytes({1, 2, 3})));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path + ": tensor 'b': data_offsets [4, 12] overlap tensor 'a' at [0, 8]");
   const std::string same = R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},)"
                            R"("b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})";
-  const std::string path2 = tmp.put(st_file(same, f32_bytes({1, 2})), "same");
+  const std::string path2 = tmp.write("same", st_file(same, f32_bytes({1, 2})));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path2),
                       path2 + ": tensor 'b': data_offsets [0, 8] overlap tensor 'a' at [0, 8]");
 }
@@ -370,19 +320,19 @@ TEST_CASE("buffer bytes not covered by any tensor are rejected", "[io][safetenso
   TempDir tmp;
   const std::string gap = R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                           R"("b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}})";
-  const std::string path = tmp.put(st_file(gap, f32_bytes({1, 2, 3})), "gap");
+  const std::string path = tmp.write("gap", st_file(gap, f32_bytes({1, 2, 3})));
   REQUIRE_INPUT_ERROR(
       mnet::read_safetensors(path),
       path +
           ": tensor 'b': data_offsets [8, 12] leave bytes [4, 8) of the data buffer "
           "not covered by any tensor");
   const std::string start =
-      tmp.put(one_tensor(R"({"dtype":"F32","shape":[1],"data_offsets":[4,8]})"), "start");
+      tmp.write("start", one_tensor(R"({"dtype":"F32","shape":[1],"data_offsets":[4,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(start),
                       start + ": tensor 'w': data_offsets [4, 8] leave bytes [0, 4)");
-  const std::string trailing = tmp.put(
-      one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", f32_bytes({1, 2}) + "xy"),
-      "trailing");
+  const std::string trailing = tmp.write(
+      "trailing",
+      one_tensor(R"({"dtype":"F32","shape":[2],"data_offsets":[0,8]})", f32_bytes({1, 2}) + "xy"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(trailing),
                       trailing +
                           ": header: the data buffer is 10 bytes but the tensors cover only 8 "
@@ -393,28 +343,28 @@ TEST_CASE("duplicate tensor names and duplicate keys are rejected", "[io][safete
   TempDir tmp;
   const std::string header = R"({"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
                              R"("w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})";
-  const std::string path = tmp.put(st_file(header, f32_bytes({1, 2})));
+  const std::string path = tmp.write("t.safetensors", st_file(header, f32_bytes({1, 2})));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path),
                       path + ": tensor 'w': appears more than once in the header");
-  const std::string key = tmp.put(
-      one_tensor(R"({"dtype":"F32","shape":[2],"dtype":"F32","data_offsets":[0,8]})"), "key");
+  const std::string key = tmp.write(
+      "key", one_tensor(R"({"dtype":"F32","shape":[2],"dtype":"F32","data_offsets":[0,8]})"));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(key),
                       key + ": tensor 'w': key 'dtype' appears more than once");
 }
 
 TEST_CASE("__metadata__ must map strings to strings", "[io][safetensors]") {
   TempDir tmp;
-  const std::string number = tmp.put(st_file(R"({"__metadata__":{"epochs":3}})", ""), "a");
+  const std::string number = tmp.write("a", st_file(R"({"__metadata__":{"epochs":3}})", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(number),
                       number + ": header: __metadata__: value of 'epochs' is not a string");
-  const std::string list = tmp.put(st_file(R"({"__metadata__":["x"]})", ""), "b");
+  const std::string list = tmp.write("b", st_file(R"({"__metadata__":["x"]})", ""));
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(list),
                       list + ": header: __metadata__ is not a JSON object");
 }
 
 TEST_CASE("reading a missing safetensors file names the file", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.path("missing.safetensors");
+  const std::string path = tmp.file("missing.safetensors");
   REQUIRE_INPUT_ERROR(mnet::read_safetensors(path), path + ": cannot read: file does not exist");
 }
 
@@ -422,20 +372,20 @@ TEST_CASE("writing safetensors to an unwritable path throws RunError and leaves 
           "[io][safetensors]") {
   TempDir tmp;
   mnet::TensorData a{{1}, {1}};
-  const std::string missing_dir = tmp.path("nope/w.safetensors");
+  const std::string missing_dir = tmp.file("nope/w.safetensors");
   REQUIRE_THROWS_AS(mnet::write_safetensors(missing_dir, {{"a", &a}}), mnet::RunError);
   REQUIRE_THROWS_WITH(mnet::write_safetensors(missing_dir, {{"a", &a}}),
                       Contains(missing_dir + ": cannot write"));
-  const std::string dir = tmp.path("dir");
+  const std::string dir = tmp.file("dir");
   fs::create_directory(dir);
   REQUIRE_THROWS_AS(mnet::write_safetensors(dir, {{"a", &a}}), mnet::RunError);
-  CHECK(std::distance(fs::directory_iterator(tmp.dir), fs::directory_iterator()) == 1);
+  CHECK(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator()) == 1);
   CHECK(fs::is_empty(dir));
 }
 
 TEST_CASE("the safetensors writer refuses inconsistent tensors and names", "[io][safetensors]") {
   TempDir tmp;
-  const std::string path = tmp.path("w.safetensors");
+  const std::string path = tmp.file("w.safetensors");
   mnet::TensorData bad{{2, 2}, {1, 2, 3}};
   mnet::TensorData ok{{1}, {1}};
   CHECK_THROWS_AS(mnet::write_safetensors(path, {{"bad", &bad}}), std::invalid_argument);

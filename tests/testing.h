@@ -1,44 +1,76 @@
 #pragma once
-// Shared test helpers: temporary folders, running the built mnet binary, the test data folder.
+// Shared test helpers: temporary folders, file bytes, running the built mnet binary, the test data
+// folder, and random data and tolerance checks for the kernel tests.
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "core/activation.h"
 
 namespace mnet::testing {
 
 namespace fs = std::filesystem;
+
+// The file's bytes, unchanged.
+inline std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Same as read_bytes, for callers that read text.
+inline std::string read_text(const std::string& path) { return read_bytes(path); }
+
+// Creates or truncates `path` and writes `bytes` to it, unchanged.
+inline void write_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
 
 // A fresh folder under the system temp dir, removed with everything in it at scope exit.
 struct TempDir {
   fs::path path;
   TempDir() {
     std::random_device rd;
-    path = fs::temp_directory_path() / ("mnet-test-" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
+    do {
+      path = fs::temp_directory_path() /
+             ("mnet-test-" + std::to_string(::getpid()) + "-" + std::to_string(rd()));
+    } while (!fs::create_directory(path));
   }
   ~TempDir() {
     std::error_code ec;
     fs::remove_all(path, ec);
   }
+
   std::string file(const std::string& name) const { return (path / name).string(); }
+  // Writes `content` to the file `name` in the folder and returns its path.
   std::string write(const std::string& name, const std::string& content) const {
-    std::ofstream(path / name, std::ios::binary) << content;
+    write_bytes(file(name), content);
     return file(name);
   }
+  // The names of what the folder holds, sorted.
+  std::vector<std::string> entries() const {
+    std::vector<std::string> names;
+    for (const auto& e : fs::directory_iterator(path))
+      names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  }
 };
-
-inline std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 inline std::string source_path(const std::string& relative) { return std::string(MNET_SOURCE_DIR) + "/" + relative; }
 
@@ -64,6 +96,66 @@ inline CommandResult run_mnet(const std::string& args) {
   r.out = read_text(tmp.file("out"));
   r.err = read_text(tmp.file("err"));
   return r;
+}
+
+// The low `bytes` bytes of v, least significant first.
+inline std::string le_bytes(uint64_t v, int bytes) {
+  std::string s;
+  for (int i = 0; i < bytes; ++i) s.push_back(char((v >> (8 * i)) & 0xff));
+  return s;
+}
+
+// Each value's IEEE bits, little-endian, back to back: how .npy and safetensors store floats.
+template <typename Float, typename Bits>
+std::string float_bytes(std::initializer_list<Float> values) {
+  static_assert(sizeof(Float) == sizeof(Bits), "Bits must be Float's size");
+  std::string s;
+  for (Float f : values) {
+    Bits bits;
+    std::memcpy(&bits, &f, sizeof bits);
+    s += le_bytes(bits, int(sizeof bits));
+  }
+  return s;
+}
+inline std::string f32_bytes(std::initializer_list<float> values) {
+  return float_bytes<float, uint32_t>(values);
+}
+inline std::string f64_bytes(std::initializer_list<double> values) {
+  return float_bytes<double, uint64_t>(values);
+}
+
+// Every activation, for kernels that fuse one.
+inline constexpr Act kAllActs[] = {Act::none,   Act::relu,     Act::relu6,
+                                   Act::hswish, Act::hsigmoid, Act::sigmoid};
+
+// n values drawn uniformly from [-scale, scale], the same for the same seed.
+inline std::vector<float> random_values(size_t n, float scale, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-scale, scale);
+  std::vector<float> v(n);
+  for (auto& x : v) x = dist(rng);
+  return v;
+}
+
+inline float max_abs(const std::vector<float>& v) {
+  float m = 0.0f;
+  for (float x : v) m = std::max(m, std::abs(x));
+  return m;
+}
+
+// "" when every element is within tol of expected (NaN never is), else the first offender.
+inline std::string mismatch(const std::vector<float>& got, const std::vector<float>& expected,
+                            float tol) {
+  if (got.size() != expected.size())
+    return "size " + std::to_string(got.size()) + " vs " + std::to_string(expected.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    if (!(std::abs(got[i] - expected[i]) <= tol)) {
+      std::ostringstream s;
+      s << "index " << i << ": got " << got[i] << ", expected " << expected[i] << " (tolerance "
+        << tol << ")";
+      return s.str();
+    }
+  return "";
 }
 
 }  // namespace mnet::testing

@@ -2,7 +2,6 @@
 
 #include <cfloat>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <set>
 #include <stdexcept>
@@ -12,6 +11,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/bytes.h"
 
 namespace mnet {
 namespace {
@@ -24,35 +24,8 @@ constexpr uint64_t kMaxV1HeaderBytes = 0xffff;
 // numpy aligns the data to this so it can be memory-mapped with any dtype.
 constexpr size_t kDataAlignment = 64;
 
-uint64_t load_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
-  return v;
-}
-void append_le(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(char((v >> (8 * i)) & 0xff));
-}
-
-std::string double_to_string(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
-}
-
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c >= 0x7f) {
-      const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += char(c);
-    }
-  }
-  return out;
-}
+// The header is ASCII: any other byte in a message is spelled \xNN.
+std::string printable(const std::string& s) { return mnet::printable(s, HighBytes::escape); }
 
 // The Python-literal shape as numpy writes it: "()", "(3,)", "(2, 3)".
 std::string shape_repr(const std::vector<int64_t>& shape) {

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
-#include <cstdio>
 #include <cstring>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -13,6 +12,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/bytes.h"
 
 namespace mnet {
 namespace {
@@ -53,12 +53,6 @@ struct Entry {
   uint64_t end = 0;
 };
 
-// Byte-wise so the result does not depend on the host's byte order or alignment.
-uint64_t load_le(const char* p, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) v = (v << 8) | uint8_t(p[i]);
-  return v;
-}
 uint16_t load_le_u16(const char* p) { return uint16_t(load_le(p, 2)); }
 uint32_t load_le_u32(const char* p) { return uint32_t(load_le(p, 4)); }
 uint64_t load_le_u64(const char* p) { return load_le(p, 8); }
@@ -67,9 +61,6 @@ double load_le_f64(const char* p) {
   double d;
   std::memcpy(&d, &bits, sizeof d);
   return d;
-}
-void append_le(std::string* out, uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) out->push_back(char((v >> (8 * i)) & 0xff));
 }
 
 float half_to_float(uint16_t h) {
@@ -92,27 +83,9 @@ float bits_to_float(uint32_t bits) {
   return f;
 }
 
-std::string double_to_string(double d) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
-}
-
-// Names come from the file; keep control characters out of messages.
-std::string printable(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      const char* hex = "0123456789abcdef";
-      out += "\\x";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += char(c);
-    }
-  }
-  return out;
-}
+// Names come from the file; keep control characters out of messages. Names are UTF-8 (the header
+// is JSON), so bytes 0x80 and up stay as they are.
+std::string printable(const std::string& s) { return mnet::printable(s, HighBytes::keep); }
 
 std::string offsets_to_string(uint64_t b, uint64_t e) {
   return "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
