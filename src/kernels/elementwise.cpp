@@ -31,8 +31,16 @@ void channel_affine_forward(const float* in, const float* scale, const float* sh
 
 void round_to_grid(const float* in, float* out, int64_t n, const QuantGrid& g) {
   const float inv = 1.0f / g.scale;
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = (std::min(std::max(std::nearbyint(in[i] * inv) + g.zero_point, g.qmin), g.qmax) - g.zero_point) * g.scale;
+  const float lo = g.qmin - g.zero_point, hi = g.qmax - g.zero_point;
+  // Adding and subtracting 1.5 · 2^23 rounds to the nearest integer, ties to even, in the default
+  // rounding mode for |v| < 2^22, and unlike a call to nearbyint it vectorises. The zero point is
+  // added after rounding, as the runtime requantizes (it decides ties); clamping before rounding
+  // is the same as after because the bounds are integers.
+  constexpr float kRound = 12582912.0f;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = std::min(std::max(in[i] * inv, lo), hi);
+    out[i] = ((v + kRound) - kRound) * g.scale;
+  }
 }
 
 void softmax_forward(const float* in, float* out, int64_t n) {
