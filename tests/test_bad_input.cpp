@@ -69,6 +69,30 @@ std::string npy(const std::string& dict, const std::string& data) {
   return s + header + data;
 }
 
+uint32_t crc32(const std::string& bytes) {
+  uint32_t c = 0xffffffff;
+  for (unsigned char b : bytes) {
+    c ^= b;
+    for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320 & (0u - (c & 1)));
+  }
+  return ~c;
+}
+
+std::string be32(uint32_t v) { return {char(v >> 24), char(v >> 16), char(v >> 8), char(v)}; }
+
+std::string png_chunk(const std::string& type, const std::string& data) {
+  return be32(uint32_t(data.size())) + type + data + be32(crc32(type + data));
+}
+
+// A well-formed PNG header declaring width x height 8-bit RGB pixels, with no pixel data.
+std::string png_header_only(uint32_t width, uint32_t height) {
+  const std::string ihdr = be32(width) + be32(height) + std::string("\x08\x02\x00\x00\x00", 5);
+  return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + png_chunk("IEND", "");
+}
+
+// A small valid TFLite model from the fuzz seed corpus (written by tests/fuzz/make_tflite_seeds.py).
+std::string seed_tflite() { return read_text(source_path("tests/fuzz/corpus/tflite/float_conv_dw_mean_fc.tflite")); }
+
 // Everything `mnet run configs/tiny_custom.json` needs, valid, in a temp folder: weights written
 // by the project's own writer, an input of the right shape, and an empty folder for outputs.
 struct RunFixture {
@@ -318,5 +342,60 @@ TEST_CASE("a folder where mnet run expects a file is rejected as bad input") {
   SECTION("the weights") {
     require_clean_rejection(f.run(f.tmp.file("dir.safetensors"), f.input), kExitBadInput, f.tmp.file("dir.safetensors") + ": ",
                             "is a directory", f.out_dir);
+  }
+}
+
+TEST_CASE("malformed .tflite models are rejected by mnet import, which leaves no folder behind") {
+  const std::string good = seed_tflite();
+  REQUIRE(good.size() > 1000);
+  std::string ident = good;
+  ident.replace(4, 4, "XXXX");
+  std::vector<BadFile> cases{
+      {"an empty file", "", "file is 0 bytes, shorter than the 8-byte flatbuffer header"},
+      {"a 3-byte file", "abc", "file is 3 bytes, shorter than the 8-byte flatbuffer header"},
+      {"a truncated model", good.substr(0, good.size() / 2), "points outside the"},
+      {"a model with the wrong file identifier", ident, "file identifier (bytes 4..8) is 'XXXX', expected 'TFL3'"},
+      {"a root offset past the end", std::string("\xe8\x03\x00\x00TFL3", 8) + std::string(8, '\0'),
+       "root table offset 1000 points outside the 16-byte buffer"},
+  };
+  for (const BadFile& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      TempDir tmp;
+      const std::string model = tmp.write("bad.tflite", c.bytes);
+      fs::create_directories(tmp.path / "out");
+      CommandResult r = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("out/model")));
+      require_clean_rejection(r, kExitBadInput, model + ": tflite: ", c.message, tmp.path / "out");
+    }
+  }
+}
+
+TEST_CASE("mnet classify rejects a malformed .tflite model before reading any image") {
+  TempDir tmp;
+  const std::string model = tmp.write("bad.tflite", seed_tflite().substr(0, 100));
+  const std::string image = tmp.write("ok.png", png_header_only(4, 4));
+  fs::create_directories(tmp.path / "out");
+  CommandResult r = run_mnet("classify " + quote(model) + " " + quote(image) + " -o " + quote(tmp.file("out/c.txt")));
+  require_clean_rejection(r, kExitBadInput, model + ": tflite: ", "points outside the", tmp.path / "out");
+}
+
+TEST_CASE("mnet classify reports each bad image on one line and exits 1") {
+  RunFixture f;
+  std::vector<BadFile> cases{
+      {"a PNG claiming 100000x100000 pixels", png_header_only(100000, 100000),
+       "image declares 100000x100000 pixels, over kMaxImagePixels"},
+      {"an empty image", "", "file is empty, not a JPEG, PNG or BMP image"},
+      {"a text file", "hello, I am not a picture\n", "not a JPEG, PNG or BMP image"},
+      {"a PNG whose header is cut short", png_header_only(4, 4).substr(0, 20), "truncated: the file ends inside its PNG header"},
+  };
+  for (const BadFile& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      const std::string image = f.tmp.write("bad.png", c.bytes);
+      CommandResult r = run_mnet("classify " + quote(f.config) + " --weights " + quote(f.weights) + " " + quote(image));
+      INFO("stderr: " << r.err);
+      CHECK(r.exit_code == kExitFailure);  // the work failed for some images; the model was fine
+      CHECK_THAT(r.err, StartsWith("mnet: error: " + image + ": "));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      CHECK_THAT(r.err, Contains(c.message));
+    }
   }
 }

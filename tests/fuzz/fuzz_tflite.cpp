@@ -1,14 +1,19 @@
-// Bytes → read_tflite → dequantize of every tensor that has constant data.
+// Bytes → read_tflite → dequantize of every constant tensor → import_tflite → the imported config
+// parsed back and its weights checked against the layers' declarations, as `mnet import` does.
 // read_tflite takes a path, so each input goes through a per-process file on tmpfs.
-// InputError is the expected answer to bad input; anything else is a finding.
+// InputError is the expected answer to bad input; anything else is a finding, and so is an
+// import that succeeds with a config mnet rejects or weights its layers do not declare.
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "config/config.h"
 #include "core/error.h"
+#include "tflite/import.h"
 #include "tflite/model.h"
 
 namespace {
@@ -26,6 +31,31 @@ void write_all(const std::string& path, const uint8_t* data, size_t size) {
   }
 }
 
+[[noreturn]] void finding(const std::string& what) {
+  std::fprintf(stderr, "fuzz_tflite: %s\n", what.c_str());
+  std::abort();
+}
+
+// What `mnet import` does with a successful import before writing it.
+void check_imported(const mnet::ImportedModel& imported, const std::string& path) {
+  mnet::Graph g;
+  try {
+    g = mnet::parse_config(imported.config_json, path);
+  } catch (const mnet::InputError& e) {
+    finding(std::string("import succeeded but its config is rejected: ") + e.what());
+  }
+  size_t declared = 0;
+  for (int i = 0; i < int(g.nodes.size()); ++i) {
+    for (const mnet::WeightDecl& d : g.weights_of(i)) {
+      ++declared;
+      auto it = imported.weights.find(d.name);
+      if (it == imported.weights.end()) finding("imported weights lack '" + d.name + "'");
+      if (int64_t(it->second.size()) != d.elements()) finding("imported weight '" + d.name + "' has the wrong size");
+    }
+  }
+  if (declared != imported.weights.size()) finding("imported weights include tensors no layer declares");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,6 +70,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       } catch (const mnet::InputError&) {
       }
     }
+    check_imported(mnet::import_tflite(path), path);
   } catch (const mnet::InputError&) {
   }
   return 0;
