@@ -10,10 +10,7 @@
 #include "testing.h"
 
 using namespace mnet;
-using mnet::testing::kAllActs;
-using mnet::testing::max_abs;
-using mnet::testing::mismatch;
-using mnet::testing::random_values;
+using namespace mnet::testing;
 
 namespace {
 

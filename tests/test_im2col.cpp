@@ -7,8 +7,7 @@
 #include "testing.h"
 
 using namespace mnet;
-using mnet::testing::mismatch;
-using mnet::testing::random_values;
+using namespace mnet::testing;
 
 namespace {
 

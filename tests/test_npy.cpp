@@ -11,10 +11,7 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
-using mnet::testing::f64_bytes;
-using mnet::testing::le_bytes;
-using mnet::testing::read_bytes;
-using mnet::testing::TempDir;
+using namespace mnet::testing;
 
 namespace {
 
@@ -79,12 +76,6 @@ const std::string kNumpyFortran(
     152);
 
 }  // namespace
-
-#define REQUIRE_INPUT_ERROR(expr, text)        \
-  do {                                         \
-    REQUIRE_THROWS_AS(expr, mnet::InputError); \
-    REQUIRE_THROWS_WITH(expr, Contains(text)); \
-  } while (false)
 
 TEST_CASE("npy files round-trip 0-d, 1-d, 4-d and empty arrays", "[io][npy]") {
   TempDir tmp;

@@ -14,11 +14,7 @@
 
 namespace fs = std::filesystem;
 using Catch::Contains;
-using mnet::testing::f32_bytes;
-using mnet::testing::f64_bytes;
-using mnet::testing::le_bytes;
-using mnet::testing::read_bytes;
-using mnet::testing::TempDir;
+using namespace mnet::testing;
 
 namespace {
 
@@ -33,12 +29,6 @@ std::string one_tensor(const std::string& entry, const std::string& buffer = f32
 }
 
 }  // namespace
-
-#define REQUIRE_INPUT_ERROR(expr, text)        \
-  do {                                         \
-    REQUIRE_THROWS_AS(expr, mnet::InputError); \
-    REQUIRE_THROWS_WITH(expr, Contains(text)); \
-  } while (false)
 
 TEST_CASE("safetensors files round-trip tensors, shapes and metadata", "[io][safetensors]") {
   TempDir tmp;

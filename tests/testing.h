@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -19,6 +20,14 @@
 #include <vector>
 
 #include "core/activation.h"
+#include "core/error.h"
+
+// Asserts that `expr` throws mnet::InputError with a message containing `text`.
+#define REQUIRE_INPUT_ERROR(expr, text)               \
+  do {                                                \
+    REQUIRE_THROWS_AS(expr, mnet::InputError);        \
+    REQUIRE_THROWS_WITH(expr, Catch::Contains(text)); \
+  } while (false)
 
 namespace mnet::testing {
 
@@ -85,17 +94,22 @@ struct CommandResult {
   std::string out, err;
 };
 
-// Runs the built mnet binary with `args` (already shell-quoted where needed).
-inline CommandResult run_mnet(const std::string& args) {
+// Runs a shell command line (already shell-quoted where needed) with no stdin, capturing its exit
+// code, stdout and stderr.
+inline CommandResult run_command(const std::string& command) {
   TempDir tmp;
-  std::string cmd = std::string(MNET_BINARY) + " " + args + " >" + tmp.file("out") + " 2>" + tmp.file("err") +
-                    " </dev/null";
+  std::string cmd = command + " >" + tmp.file("out") + " 2>" + tmp.file("err") + " </dev/null";
   int status = std::system(cmd.c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   r.out = read_text(tmp.file("out"));
   r.err = read_text(tmp.file("err"));
   return r;
+}
+
+// Runs the built mnet binary with `args` (already shell-quoted where needed).
+inline CommandResult run_mnet(const std::string& args) {
+  return run_command(std::string(MNET_BINARY) + " " + args);
 }
 
 // The low `bytes` bytes of v, least significant first.

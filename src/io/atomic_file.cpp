@@ -98,7 +98,9 @@ void write_file_atomic(const std::string& path, const std::string& bytes) {
 std::string read_file_bytes(const std::string& path, uint64_t max_bytes) {
   auto fail = [&](const std::string& what) { throw InputError(path + ": " + what); };
 
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; the
+  // regular-file check below then refuses it. Reads from regular files ignore the flag.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     int err = errno;
     if (err == ENOENT) fail("cannot read: file does not exist");

@@ -11,7 +11,10 @@ namespace {
 
 // Every buffer stb_image asks for goes through these: a corrupt PNG whose zlib stream inflates
 // far past the declared image size would otherwise grow one buffer towards 4 GiB.
-void* capped_malloc(size_t n) { return n <= kMaxImageDecodeBytes ? std::malloc(n) : nullptr; }
+// Zeroed: stb_image 2.27 decodes a JPEG scan with Huffman tables no DHT segment defined, reading
+// them from uninitialised memory (found by tests/fuzz/fuzz_image: out-of-bounds symbol index).
+// An all-zero table decodes every code as symbol 0, which is harmless.
+void* capped_malloc(size_t n) { return n <= kMaxImageDecodeBytes ? std::calloc(1, n) : nullptr; }
 void* capped_realloc(void* p, size_t n) {
   return n <= kMaxImageDecodeBytes ? std::realloc(p, n) : nullptr;
 }

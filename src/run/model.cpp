@@ -34,6 +34,8 @@ Model load_model(const std::string& path, const ConfigOverrides& overrides, cons
     m.graph = parse_config(imported.config_json, path, overrides);
     m.labels = std::move(imported.labels);
     if (weights.empty()) {
+      // Found by tests/fuzz/fuzz_tflite: the importer let an FC bias shorter than its outputs through.
+      check_weights(m.graph, imported.weights, path + ": tflite");
       m.weights = std::move(imported.weights);
       m.weights_source = path;
     }

@@ -75,7 +75,23 @@ WeightMap load_weights(const Graph& graph, const std::string& path) {
   return out;
 }
 
+void check_weights(const Graph& graph, const WeightMap& weights, const std::string& source) {
+  for (size_t i = 1; i < graph.nodes.size(); ++i) {
+    for (const WeightDecl& w : graph.weights_of(int(i))) {
+      auto it = weights.find(w.name);
+      std::string layer = "layer '" + graph.nodes[i].name + "' (" + graph.nodes[i].layer->type() + ")";
+      if (it == weights.end())
+        throw InputError(source + ": tensor '" + w.name + "' is missing (" + layer + " declares " +
+                         shape_to_string(w.shape) + ")");
+      if (int64_t(it->second.size()) != w.elements())
+        throw InputError(source + ": tensor '" + w.name + "' has " + std::to_string(it->second.size()) + " values, " +
+                         layer + " declares " + shape_to_string(w.shape));
+    }
+  }
+}
+
 void save_weights(const Graph& graph, const WeightMap& weights, const std::string& path) {
+  check_weights(graph, weights, graph.source);
   std::vector<TensorData> tensors;
   std::vector<std::string> names;
   for (size_t i = 1; i < graph.nodes.size(); ++i)

@@ -19,7 +19,13 @@ WeightMap random_weights(const Graph& graph, uint64_t seed);
 // present with exactly its shape, nothing extra. Errors name the file, the tensor and the layer.
 WeightMap load_weights(const Graph& graph, const std::string& path);
 
-// Writes the graph's declared tensors, in graph order, as an F32 safetensors file (atomically).
+// Checks weights that did not come through load_weights (an imported .tflite) against the graph:
+// every declared tensor present with its declared element count, since the kernels index weights
+// by the declared shapes and would read past a short one. Errors name `source` and the layer.
+void check_weights(const Graph& graph, const WeightMap& weights, const std::string& source);
+
+// Writes the graph's declared tensors, in graph order, as an F32 safetensors file (atomically),
+// after check_weights(graph, weights, graph.source).
 void save_weights(const Graph& graph, const WeightMap& weights, const std::string& path);
 
 }  // namespace mnet

@@ -1,8 +1,8 @@
-// Bytes → read_tflite → dequantize of every constant tensor → import_tflite → the imported config
-// parsed back and its weights checked against the layers' declarations, as `mnet import` does.
-// read_tflite takes a path, so each input goes through a per-process file on tmpfs.
-// InputError is the expected answer to bad input; anything else is a finding, and so is an
-// import that succeeds with a config mnet rejects or weights its layers do not declare.
+// Bytes → read_tflite → dequantize of every constant tensor → load_model, which imports the model
+// into an mnet config and weights, builds the graph and checks the weights against it (what
+// `mnet classify/run model.tflite` do before running). read_tflite takes a path, so each input
+// goes through a per-process file on tmpfs.
+// InputError is the expected answer to bad input; anything else is a finding.
 #include <unistd.h>
 
 #include <cstddef>
@@ -11,9 +11,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "config/config.h"
 #include "core/error.h"
-#include "tflite/import.h"
+#include "run/model.h"
 #include "tflite/model.h"
 
 namespace {
@@ -31,31 +30,6 @@ void write_all(const std::string& path, const uint8_t* data, size_t size) {
   }
 }
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "fuzz_tflite: %s\n", what.c_str());
-  std::abort();
-}
-
-// What `mnet import` does with a successful import before writing it.
-void check_imported(const mnet::ImportedModel& imported, const std::string& path) {
-  mnet::Graph g;
-  try {
-    g = mnet::parse_config(imported.config_json, path);
-  } catch (const mnet::InputError& e) {
-    finding(std::string("import succeeded but its config is rejected: ") + e.what());
-  }
-  size_t declared = 0;
-  for (int i = 0; i < int(g.nodes.size()); ++i) {
-    for (const mnet::WeightDecl& d : g.weights_of(i)) {
-      ++declared;
-      auto it = imported.weights.find(d.name);
-      if (it == imported.weights.end()) finding("imported weights lack '" + d.name + "'");
-      if (int64_t(it->second.size()) != d.elements()) finding("imported weight '" + d.name + "' has the wrong size");
-    }
-  }
-  if (declared != imported.weights.size()) finding("imported weights include tensors no layer declares");
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -70,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       } catch (const mnet::InputError&) {
       }
     }
-    check_imported(mnet::import_tflite(path), path);
+    mnet::load_model(path, {});
   } catch (const mnet::InputError&) {
   }
   return 0;
