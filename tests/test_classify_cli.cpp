@@ -46,18 +46,6 @@ std::vector<std::string> lines_of(const std::string& s) {
   return out;
 }
 
-// Runs a shell command line (already quoted), capturing its output like run_mnet.
-CommandResult run_shell(const std::string& command) {
-  TempDir tmp;
-  std::string cmd = command + " >" + tmp.file("out") + " 2>" + tmp.file("err") + " </dev/null";
-  int status = std::system(cmd.c_str());
-  CommandResult r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = read_text(tmp.file("out"));
-  r.err = read_text(tmp.file("err"));
-  return r;
-}
-
 std::string fetch_script() { return "bash " + shq(source_path("scripts/fetch_models.sh")); }
 
 std::set<std::string> listing(const fs::path& dir) {
@@ -415,7 +403,7 @@ TEST_CASE("mnet profile on a .tflite times the model with its own weights", "[cl
 
 TEST_CASE("fetch_models.sh --list names the official URLs and fetches nothing", "[fetch]") {
   TempDir tmp;
-  CommandResult r = run_shell(fetch_script() + " --list --out " + shq(tmp.file("models")));
+  CommandResult r = run_command(fetch_script() + " --list --out " + shq(tmp.file("models")));
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("https://storage.googleapis.com/download.tensorflow.org/models/mobilenet_v1_2018_08_02/"
@@ -429,9 +417,9 @@ TEST_CASE("fetch_models.sh --list names the official URLs and fetches nothing", 
   CHECK(lines_of(r.out).size() == 16 + 16 + 2 + 6 + 1);
   CHECK_FALSE(fs::exists(tmp.path / "models"));
 
-  CommandResult v2 = run_shell(fetch_script() + " --list v2");
+  CommandResult v2 = run_command(fetch_script() + " --list v2");
   CHECK(lines_of(v2.out).size() == 2);
-  CommandResult unknown = run_shell(fetch_script() + " --list mobilenet_v9");
+  CommandResult unknown = run_command(fetch_script() + " --list mobilenet_v9");
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Contains("mobilenet_v9"));
 }
@@ -443,7 +431,7 @@ TEST_CASE("fetch_models.sh --mirror copies the models, checked, into --out", "[f
   }
   TempDir tmp;
   const std::string out = tmp.file("models");
-  CommandResult r = run_shell(fetch_script() + " --mirror " + shq(testdata() + "/models") + " --out " + shq(out) +
+  CommandResult r = run_command(fetch_script() + " --mirror " + shq(testdata() + "/models") + " --out " + shq(out) +
                               " mobilenet_v1_0.25_128_quant mobilenet_v2_1.0_224_quant"
                               " mobilenet_v3_small_1.0_224_quant");
   INFO(r.err);
@@ -453,7 +441,7 @@ TEST_CASE("fetch_models.sh --mirror copies the models, checked, into --out", "[f
   for (const auto& name : listing(out))
     CHECK(read_text(out + "/" + name) == read_text(testdata() + "/models/" + name));
   // The labels come from the test data's root folder.
-  CommandResult labels = run_shell(fetch_script() + " --mirror " + shq(testdata()) + " --out " + shq(out) +
+  CommandResult labels = run_command(fetch_script() + " --mirror " + shq(testdata()) + " --out " + shq(out) +
                                    " imagenet_labels");
   CHECK(labels.exit_code == 0);
   CHECK(read_text(out + "/imagenet_labels.txt") == read_text(testdata() + "/imagenet_labels.txt"));
@@ -477,12 +465,12 @@ TEST_CASE("fetch_models.sh takes the .tflite out of a mirrored .tgz archive", "[
   fs::create_directories(inner);
   fs::copy_file(model_path("mobilenet_v3_small_1.0_224_quant"), inner / "v3-small_224_1.0_uint8.tflite");
   tmp.write("mirror/v3-small_224_1.0_uint8/v3-small_224_1.0_uint8_info.txt", "checkpoint notes\n");
-  REQUIRE(run_shell("tar -czf " + shq(tmp.file("mirror/v3-small_224_1.0_uint8.tgz")) + " -C " +
+  REQUIRE(run_command("tar -czf " + shq(tmp.file("mirror/v3-small_224_1.0_uint8.tgz")) + " -C " +
                     shq(tmp.file("mirror")) + " v3-small_224_1.0_uint8")
               .exit_code == 0);
   fs::remove_all(inner);
 
-  CommandResult r = run_shell(fetch_script() + " --mirror " + shq(tmp.file("mirror")) + " --out " +
+  CommandResult r = run_command(fetch_script() + " --mirror " + shq(tmp.file("mirror")) + " --out " +
                               shq(tmp.file("out")) + " mobilenet_v3_small_1.0_224_quant");
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
@@ -496,7 +484,7 @@ TEST_CASE("fetch_models.sh exits 1 naming each file it could not get, and leaves
   fs::create_directories(tmp.path / "mirror");
   tmp.write("mirror/mobilenet_v2_1.0_224.tflite", "<html>not found</html>\n");  // not a TFLite file
   tmp.write("mirror/mobilenet_v3_large_1.0_224_quant.tflite", std::string("\x1c\0\0\0TFL3", 8) + std::string(64, '\0'));
-  CommandResult r = run_shell(fetch_script() + " --mirror " + shq(tmp.file("mirror")) + " --out " +
+  CommandResult r = run_command(fetch_script() + " --mirror " + shq(tmp.file("mirror")) + " --out " +
                               shq(tmp.file("out")) +
                               " mobilenet_v2_1.0_224 mobilenet_v1_1.0_224_quant mobilenet_v3_large_1.0_224_quant");
   CHECK(r.exit_code == 1);
