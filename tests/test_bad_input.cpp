@@ -381,6 +381,52 @@ TEST_CASE("malformed .tflite models are rejected by mnet import, which leaves no
   }
 }
 
+// Found by tests/fuzz/fuzz_tflite: the importer took any tensor as a fully connected layer's bias,
+// and the kernel read as many values as the layer has outputs (past the end of a shorter one).
+TEST_CASE("a .tflite whose fully connected bias does not match its outputs is rejected before running") {
+  RunFixture f;
+  std::string model = seed_tflite();
+  const std::string fc_inputs = le_bytes(8, 4) + le_bytes(9, 4) + le_bytes(10, 4);  // features, weights [3, 4], bias [3]
+  const size_t at = model.find(fc_inputs);
+  REQUIRE(at != std::string::npos);
+  model.replace(at + 8, 4, le_bytes(5, 4));  // the depthwise bias, [4]
+  const std::string path = f.tmp.write("fc_bias.tflite", model);
+  const std::string input = f.tmp.file("x8.npy");
+  write_npy(input, TensorData{{1, 3, 8, 8}, std::vector<float>(3 * 8 * 8, 0.5f)});
+  CommandResult r = run_mnet("run " + quote(path) + " --input " + quote(input) + " --output " + quote(f.output()));
+  require_clean_rejection(r, kExitBadInput, path + ": tflite: ", "tensor 'fc.bias' has 4 values, layer 'fc' (fc) declares [3]",
+                          f.out_dir);
+  fs::create_directories(f.tmp.path / "imports");
+  CommandResult imported = run_mnet("import " + quote(path) + " --out " + quote(f.tmp.file("imports/m")));
+  require_clean_rejection(imported, kExitBadInput, path + ": tensor 'fc.bias' has 4 values", "declares [3]", f.tmp.path / "imports");
+}
+
+// Found by tests/fuzz/fuzz_tflite: a tensor name that is not UTF-8 made writing the imported
+// config throw a JSON library exception (exit 1, no file named).
+TEST_CASE("a .tflite whose tensor names are not UTF-8 imports with printable layer names") {
+  TempDir tmp;
+  std::string model = seed_tflite();
+  const std::string name = le_bytes(4, 4) + std::string("conv", 5);  // flatbuffer string: length, bytes, NUL
+  const size_t at = model.find(name);
+  REQUIRE(at != std::string::npos);
+  model[at + 5] = '\xff';  // "c\xffnv"
+  const std::string path = tmp.write("latin1.tflite", model);
+  CommandResult r = run_mnet("import " + quote(path) + " --out " + quote(tmp.file("m")));
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(read_text(tmp.file("m/config.json")), Contains("\"c_nv\""));
+}
+
+// Found by tests/fuzz/fuzz_tflite: the importer read operator inputs by position, and tensor(-1)
+// for an omitted one.
+TEST_CASE("a .tflite operator with an omitted required input is rejected naming the operator") {
+  TempDir tmp;
+  const std::string path = source_path("tests/fuzz/regressions/tflite/omitted_input.tflite");
+  fs::create_directories(tmp.path / "out");
+  CommandResult r = run_mnet("import " + quote(path) + " --out " + quote(tmp.file("out/m")));
+  require_clean_rejection(r, kExitBadInput, path + ": tflite: ", "operator 5 (HARD_SWISH): input 0 is omitted", tmp.path / "out");
+}
+
 TEST_CASE("mnet classify rejects a malformed .tflite model before reading any image") {
   TempDir tmp;
   const std::string model = tmp.write("bad.tflite", seed_tflite().substr(0, 100));

@@ -61,6 +61,10 @@ struct Importer {
                                                 "batch_norm", "Conv2D", "depthwise_Fold", "Conv2D_Fold"};
     std::string full = tensor(tensor_index).name;
     full = full.substr(0, full.find(';'));
+    // Names come from the file: keep them printable ASCII (found by tests/fuzz/fuzz_tflite: invalid
+    // UTF-8 made the config's JSON dump throw). Weights and config then agree on every name.
+    for (char& ch : full)
+      if (uint8_t(ch) < 0x20 || uint8_t(ch) > 0x7e) ch = '_';
     std::vector<std::string> parts;
     for (size_t start = 0; start <= full.size();) {
       size_t slash = std::min(full.find('/', start), full.size());
@@ -244,10 +248,14 @@ struct Importer {
     if (act == "none") act = "relu";  // the reference V3 uses ReLU between the two FCs
     json layer = {{"type", "se"}, {"squeeze", sq}, {"act", act}, {"gate", "hsigmoid"}};
     std::string name = add_layer(op, layer, mul.outputs[0], {x});
+    auto bias = [&](int conv_op) {
+      if (m.ops[conv_op].inputs.size() < 3) fail(op, "squeeze-excite convolution has no bias");
+      return dequantize(m, m.ops[conv_op].inputs[2]).data;
+    };
     put_weight(name + ".fc1.weight", std::move(w1));
-    put_weight(name + ".fc1.bias", dequantize(m, m.ops[fc1].inputs[2]).data);
+    put_weight(name + ".fc1.bias", bias(fc1));
     put_weight(name + ".fc2.weight", std::move(w2));
-    put_weight(name + ".fc2.bias", dequantize(m, m.ops[fc2].inputs[2]).data);
+    put_weight(name + ".fc2.bias", bias(fc2));
   }
 
   void global_pool(int op) {
@@ -286,6 +294,22 @@ struct Importer {
     node_of[o.outputs[0]] = input_node(op, o.inputs[0]);
   }
 
+  // The reader allows any number of operator inputs and -1 for an omitted one, while the code
+  // here reads them by position: check first (found by tests/fuzz/fuzz_tflite: tensor(-1)).
+  void check_arity() const {
+    for (size_t k = 0; k < m.ops.size(); ++k) {
+      const TfliteOperator& o = m.ops[k];
+      const bool binary = o.opcode == tflite_op::kConv2d || o.opcode == tflite_op::kDepthwiseConv2d ||
+                          o.opcode == tflite_op::kFullyConnected || o.opcode == tflite_op::kAdd ||
+                          o.opcode == tflite_op::kMul || o.opcode == tflite_op::kMean;
+      const size_t need = binary ? 2 : 1;  // a bias (3rd input) stays optional
+      if (o.inputs.size() < need)
+        fail(int(k), "has " + std::to_string(o.inputs.size()) + " inputs, needs " + std::to_string(need));
+      for (size_t i = 0; i < need; ++i)
+        if (o.inputs[i] < 0) fail(int(k), "input " + std::to_string(i) + " is omitted");
+    }
+  }
+
   void run() {
     if (m.inputs.size() != 1) throw InputError(m.path + ": tflite: expected one input tensor, the model has " + std::to_string(m.inputs.size()));
     if (m.outputs.size() != 1) throw InputError(m.path + ": tflite: expected one output tensor, the model has " + std::to_string(m.outputs.size()));
@@ -294,6 +318,7 @@ struct Importer {
       throw InputError(m.path + ": tflite: input must be [1, S, S, 3], got " +
                        shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
     node_of[m.inputs[0]] = "input";
+    check_arity();
     find_squeeze_excite();
     for (size_t k = 0; k < m.ops.size(); ++k) {
       int op = int(k);
@@ -380,7 +405,8 @@ ImportedModel import_tflite(const std::string& path, const ImportOptions& option
   TfliteModel model = read_tflite(path);
   Importer imp{model, options.fake_quant, {}, json::array(), {}, {}, {}, {}};
   imp.run();
-  imp.out.config_json = imp.config().dump(1) + "\n";
+  // The file name and the model's description may hold any bytes; invalid UTF-8 becomes U+FFFD.
+  imp.out.config_json = imp.config().dump(1, ' ', false, json::error_handler_t::replace) + "\n";
   imp.out.labels = model.labels;
   imp.out.notes = model.notes;
   return std::move(imp.out);
