@@ -5,18 +5,12 @@
 namespace mnet {
 namespace {
 
-class Activation : public Layer {
+class Activation : public ElementwiseLayer {
  public:
   explicit Activation(Act a) : act(a) {}
   Act act;
 
   std::string type() const override { return act_name(act); }
-  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
-  LayerCost cost(const std::vector<Shape>&, const Shape& out) const override {
-    LayerCost c;
-    c.elementwise_ops = out.elements();
-    return c;
-  }
   FusionRole fusion_role() const override { return FusionRole::activation; }
   Act activation() const override { return act; }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;

@@ -22,6 +22,18 @@ inline std::vector<float> take_weight(const PrepareArgs& args, const std::string
   return it == args.weights.end() ? std::vector<float>{} : it->second;
 }
 
+// A layer whose output has its input's shape and costs one element-wise operation per value
+// (activations, softmax, fake quantization).
+class ElementwiseLayer : public Layer {
+ public:
+  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  LayerCost cost(const std::vector<Shape>&, const Shape& out) const override {
+    LayerCost c;
+    c.elementwise_ops = out.elements();
+    return c;
+  }
+};
+
 inline const float* data_or_null(const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
 
 }  // namespace mnet

@@ -11,7 +11,7 @@
 namespace mnet {
 namespace {
 
-class FakeQuant : public Layer {
+class FakeQuant : public ElementwiseLayer {
  public:
   float scale = 1;
   int zero_point = 0, qmin = 0, qmax = 255;
@@ -21,12 +21,6 @@ class FakeQuant : public Layer {
     char buf[96];
     std::snprintf(buf, sizeof buf, "scale %g zp %d [%d,%d]", double(scale), zero_point, qmin, qmax);
     return buf;
-  }
-  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
-  LayerCost cost(const std::vector<Shape>&, const Shape& out) const override {
-    LayerCost c;
-    c.elementwise_ops = out.elements();
-    return c;
   }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
 };

@@ -5,15 +5,9 @@
 namespace mnet {
 namespace {
 
-class Softmax : public Layer {
+class Softmax : public ElementwiseLayer {
  public:
   std::string type() const override { return "softmax"; }
-  Shape infer_shape(const std::vector<Shape>& in) const override { return in[0]; }
-  LayerCost cost(const std::vector<Shape>&, const Shape& out) const override {
-    LayerCost c;
-    c.elementwise_ops = out.elements();
-    return c;
-  }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
 };
 
