@@ -447,6 +447,8 @@ class Reader {
     if (t->type == tflite_type::kUint8) lo = 0, hi = 255;
     if (t->type == tflite_type::kInt8) lo = -128, hi = 127;
     if (t->type == tflite_type::kInt16) lo = -32768, hi = 32767;
+    // dequantize computes q - zero_point in int64 (found by tests/fuzz/fuzz_tflite: INT64_MIN).
+    if (t->type == tflite_type::kInt32) lo = INT32_MIN, hi = INT32_MAX;
     for (size_t i = 0; i < zero_point.size(); ++i) {
       if (zero_point[i] < lo || zero_point[i] > hi) {
         q.fail("zero point " + num(zero_point[i]) + " is outside the range of " +
