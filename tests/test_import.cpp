@@ -8,6 +8,7 @@
 #include "io/preprocess.h"
 #include "run/executor.h"
 #include "tflite/import.h"
+#include "tflite/model.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -125,4 +126,71 @@ TEST_CASE("a file that is not a TFLite model is refused with its name", "[import
   TempDir tmp;
   std::string path = tmp.write("x.tflite", "not a flatbuffer at all");
   CHECK_THROWS_WITH(import_tflite(path), Catch::Contains(path));
+}
+
+namespace {
+
+// Plain NHWC loops straight from the TFLite tensors: TensorFlow's SAME padding (the odd pixel
+// after), OHWI and [1, kh, kw, C] filters. Independent of the importer's layout changes.
+std::vector<float> nhwc_conv(const std::vector<float>& x, int h, int w, int c, const TensorData& f,
+                             const std::vector<float>& bias, int stride, bool depthwise, Act act, int* oh, int* ow) {
+  int k = int(f.shape[1]), out_c = depthwise ? c : int(f.shape[0]);
+  *oh = (h + stride - 1) / stride;
+  *ow = (w + stride - 1) / stride;
+  int pad_top = std::max((*oh - 1) * stride + k - h, 0) / 2, pad_left = std::max((*ow - 1) * stride + k - w, 0) / 2;
+  std::vector<float> y(size_t(*oh) * *ow * out_c);
+  for (int oy = 0; oy < *oh; ++oy)
+    for (int ox = 0; ox < *ow; ++ox)
+      for (int o = 0; o < out_c; ++o) {
+        double sum = bias[o];
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            int iy = oy * stride + ky - pad_top, ix = ox * stride + kx - pad_left;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            if (depthwise) sum += double(x[(iy * w + ix) * c + o]) * f.data[(ky * k + kx) * c + o];
+            else
+              for (int i = 0; i < c; ++i) sum += double(x[(iy * w + ix) * c + i]) * f.data[((o * k + ky) * k + kx) * c + i];
+          }
+        y[(oy * *ow + ox) * out_c + o] = apply_act(act, float(sum));
+      }
+  return y;
+}
+
+}  // namespace
+
+TEST_CASE("a float TFLite model imports as it is and computes what its tensors say", "[import]") {
+  // A tiny float model written by tests/fuzz/make_tflite_seeds.py: CONV_2D 3x3 s2 SAME ReLU6 →
+  // DEPTHWISE_CONV_2D 3x3 SAME ReLU → MEAN → FULLY_CONNECTED → SOFTMAX, on an 8x8x3 input.
+  std::string path = source_path("tests/fuzz/corpus/tflite/float_conv_dw_mean_fc.tflite");
+  TfliteModel m = read_tflite(path);
+  ImportedModel imported = import_tflite(path);
+  Graph g = parse_config(imported.config_json, path);
+  for (const Node& n : g.nodes) CHECK((!n.layer || n.layer->type() != "fake_quant"));  // nothing to round: float
+  CHECK(g.preprocess.mean[0] == 127.5);
+
+  std::vector<float> nhwc(8 * 8 * 3);
+  for (size_t i = 0; i < nhwc.size(); ++i) nhwc[i] = float(std::sin(0.37 * double(i)));
+  int h1, w1, h2, w2;
+  std::vector<float> a = nhwc_conv(nhwc, 8, 8, 3, dequantize(m, 1), dequantize(m, 2).data, 2, false, Act::relu6, &h1, &w1);
+  std::vector<float> b = nhwc_conv(a, h1, w1, 4, dequantize(m, 4), dequantize(m, 5).data, 1, true, Act::relu, &h2, &w2);
+  std::vector<double> mean(4, 0.0);
+  for (int p = 0; p < h2 * w2; ++p)
+    for (int c = 0; c < 4; ++c) mean[c] += b[p * 4 + c] / double(h2 * w2);
+  TensorData fw = dequantize(m, 9), fb = dequantize(m, 10);
+  std::vector<double> logits(3);
+  double top = -1e30, sum = 0;
+  for (int o = 0; o < 3; ++o) {
+    logits[o] = fb.data[o];
+    for (int c = 0; c < 4; ++c) logits[o] += fw.data[o * 4 + c] * mean[c];
+    top = std::max(top, logits[o]);
+  }
+  for (double& l : logits) sum += (l = std::exp(l - top));
+
+  std::vector<float> chw(nhwc.size());
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 8; ++x)
+      for (int c = 0; c < 3; ++c) chw[(c * 8 + y) * 8 + x] = nhwc[(y * 8 + x) * 3 + c];
+  Executor exec(g, imported.weights, ExecOptions{});
+  const float* p = exec.run(chw.data());
+  for (int o = 0; o < 3; ++o) CHECK(p[o] == Approx(logits[o] / sum).margin(1e-5));
 }
