@@ -1,6 +1,5 @@
 #include "common.h"
 
-#include <filesystem>
 #include <cstdio>
 #include <iostream>
 
@@ -27,14 +26,7 @@ ConfigOverrides ModelOptions::overrides() const {
 Graph load_graph(const std::string& path, const ConfigOverrides& overrides) {
   // A .tflite's graph comes with its weights: importing is the only way to read it.
   if (is_tflite_path(path)) return load_model(path, overrides).graph;
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    std::string config = (std::filesystem::path(path) / "config.json").string();
-    if (!std::filesystem::exists(config, ec))
-      throw InputError(path + ": a model folder must hold config.json (as `mnet import` writes)");
-    return load_config(config, overrides);
-  }
-  return load_config(path, overrides);
+  return load_config(config_file_of(path), overrides);
 }
 
 void EngineOptions::add_to(CLI::App& app, bool timing) {

@@ -13,6 +13,15 @@ bool is_tflite_path(const std::string& path) {
   return std::filesystem::path(path).extension() == ".tflite";
 }
 
+std::string config_file_of(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(path, ec)) return path;
+  std::string config = (std::filesystem::path(path) / "config.json").string();
+  if (!std::filesystem::exists(config, ec))
+    throw InputError(path + ": a model folder must hold config.json (as `mnet import` writes)");
+  return config;
+}
+
 std::vector<std::string> read_labels(const std::string& path) {
   std::istringstream in(read_file_bytes(path, kMaxLabelsBytes));
   std::vector<std::string> labels;
@@ -40,14 +49,7 @@ Model load_model(const std::string& path, const ConfigOverrides& overrides, cons
       m.weights_source = path;
     }
   } else {
-    std::string config = path;
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-      config = (std::filesystem::path(path) / "config.json").string();
-      if (!std::filesystem::exists(config, ec))
-        throw InputError(path + ": a model folder must hold config.json (as `mnet import` writes)");
-    }
-    m.graph = load_config(config, overrides);
+    m.graph = load_config(config_file_of(path), overrides);
     if (weights.empty() && !m.graph.weights.empty()) {
       m.weights = load_weights(m.graph, m.graph.weights);
       m.weights_source = m.graph.weights;

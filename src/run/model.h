@@ -26,4 +26,7 @@ std::vector<std::string> read_labels(const std::string& path);
 
 bool is_tflite_path(const std::string& path);
 
+// The config a model path names: the path itself, or a folder's config.json.
+std::string config_file_of(const std::string& path);
+
 }  // namespace mnet
