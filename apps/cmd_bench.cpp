@@ -50,7 +50,7 @@ Command make_bench_command(CLI::App& root) {
       }
     }
     if (out->parsed() == Format::json) {
-      emit(*out, j.dump(2) + "\n");
+      emit(*out, json_text(j));
     } else {
       std::string head = out->parsed() == Format::table
                              ? machine.cpu + ", OpenBLAS core " + machine.blas_core + ", " + std::to_string(engine->warmup) +

@@ -106,7 +106,7 @@ Command make_classify_command(CLI::App& root) {
                        (g.preprocess.crop == "central_fraction" ? "central crop " + fixed(g.preprocess.central_fraction, 3)
                                                                  : "resize " + std::to_string(g.preprocess.resize) + " + centre crop") +
                        "\n";
-    emit(*out, out->parsed() == Format::json ? nlohmann::json({{"model", g.name}, {"results", results}}).dump(2) + "\n"
+    emit(*out, out->parsed() == Format::json ? json_text({{"model", g.name}, {"results", results}})
                                              : head + table);
     return failed ? kExitFailure : kExitOk;
   };

@@ -66,7 +66,7 @@ Command make_compare_command(CLI::App& root) {
                                  {"p10_ms", latency[i].p10}, {"p90_ms", latency[i].p90}, {"min_ms", latency[i].min},
                                  {"max_ms", latency[i].max}};
       }
-      emit(*out, j.dump(2) + "\n");
+      emit(*out, json_text(j));
       return kExitOk;
     }
     Table t;

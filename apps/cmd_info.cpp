@@ -35,7 +35,7 @@ Command make_info_command(CLI::App& root) {
         for (const auto& w : g.weights_of(int(i))) node["weights"].push_back({{"name", w.name}, {"shape", w.shape}});
         j["nodes"].push_back(node);
       }
-      emit(*out, j.dump(2) + "\n");
+      emit(*out, json_text(j));
       return kExitOk;
     }
     Table t;

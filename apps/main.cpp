@@ -25,7 +25,7 @@ std::string version_text() {
   return "mnet " MNET_VERSION " (" + compiler + "; " + mnet::blas_config() + ")";
 }
 
-void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\n", msg.c_str()); }
+void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\n", mnet::one_line(msg).c_str()); }
 
 // libgomp's idle threads spin by default. On a shared 2-core machine a descheduled team member
 // then stalls every parallel region: V2 at 2 threads measured 145-160 ms spinning against 16 ms

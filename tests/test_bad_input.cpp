@@ -186,6 +186,11 @@ TEST_CASE("malformed configs are rejected with exit code 3 and the file and rule
       // Found by tests/fuzz/fuzz_config: the attribute's type error escaped without the file name.
       {"an out_scaling that is not a string", ok_head + R"([{"type": "conv", "out": 8, "kernel": 3, "out_scaling": false}]})",
        "/layers/0 (conv): 'out_scaling' must be a string"},
+      // A key holding a newline or a NUL must neither split the error line nor cut it short.
+      {"an unknown key holding a newline", ok_head + R"([{"type": "conv", "out": 8, "kernel": 3, "str\nides": 2}]})",
+       "unknown key 'str\\nides'"},
+      {"an unknown key holding a NUL", ok_head + R"([{"type": "conv", "out": 8, "kernel": 3, "a\u0000b": 2}]})",
+       "unknown key 'a\\x00b'"},
       {"an activation larger than kMaxActivationElements",
        R"({"name": "x", "resolution": 8192, "layers": [{"type": "conv", "out": 65536, "kernel": 1}]})", "exceeds kMaxActivationElements"},
   };

@@ -213,6 +213,22 @@ TEST_CASE("--top 3 lists 3 classes and breaks ties by ascending class index", "[
   CHECK_THAT(rows[4], Contains("  5  class 5"));
 }
 
+TEST_CASE("classify --format json writes labels that are not UTF-8 with U+FFFD in their place", "[classify]") {
+  TempDir tmp;
+  std::string weights = tied_weights(tmp);
+  std::string image = tmp.write("gradient.bmp", bmp(40, 40));
+  std::string labels;
+  for (int i = 0; i < 10; ++i) labels += (i == 3 ? std::string("caf\xe9 latin-1") : "label " + std::to_string(i)) + "\n";
+  std::string labels_file = tmp.write("labels.txt", labels);
+  CommandResult r = run_mnet("classify " + shq(source_path("configs/tiny_custom.json")) + " " + shq(image) +
+                             " --weights " + shq(weights) + " --labels " + shq(labels_file) + " --top 1 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  json top = json::parse(r.out)["results"][0]["top"];
+  CHECK(top[0]["index"] == 3);
+  CHECK(top[0]["label"] == "caf\xef\xbf\xbd latin-1");
+}
+
 TEST_CASE("--top 3 on a real model lists 3 classes in non-increasing score, ties by index", "[classify]") {
   if (testdata().empty()) {
     WARN("MNET_TESTDATA not set: skipping --top 3 on a real model");

@@ -6,13 +6,15 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace mnet {
 
 // A rule a layer's description breaks ("stride must be 1 or 2, got 0"). The config parser adds
 // the file, the JSON location and the layer's name in front.
 class LayerError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  explicit LayerError(const std::string& message) : std::runtime_error(one_line(message)) {}
 };
 
 // One config value, already free of JSON so that layers never see the JSON library.

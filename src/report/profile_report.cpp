@@ -94,7 +94,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
     j["model_latency"] = stats_json(t->model);
     j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
   }
-  return j.dump(2) + "\n";
+  return json_text(j);
 }
 
 }  // namespace

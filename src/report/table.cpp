@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 namespace mnet {
 
@@ -103,5 +104,9 @@ std::string fixed(double v, int decimals) {
 }
 
 std::string millions(int64_t v) { return fixed(double(v) / 1e6, 1) + "M"; }
+
+std::string json_text(const nlohmann::json& j) {
+  return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
 
 }  // namespace mnet

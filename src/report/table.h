@@ -1,4 +1,5 @@
 #pragma once
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,9 @@ struct Table {
 std::string with_commas(int64_t v);
 std::string fixed(double v, int decimals);
 std::string millions(int64_t v);  // "568.7M"
+
+// Indented JSON text. Names from model files and paths need not be UTF-8: invalid bytes become
+// U+FFFD instead of an exception after the work is done.
+std::string json_text(const nlohmann::json& j);
 
 }  // namespace mnet
