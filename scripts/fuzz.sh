@@ -29,7 +29,7 @@ if [[ -z "${MNET_TESTDATA:-}" && -d ../shared/testdata ]]; then MNET_TESTDATA="$
 testdata="${MNET_TESTDATA:-}"
 
 mkdir -p "$build"
-if ! { cmake -S tests/fuzz -B "$build" -DCMAKE_CXX_COMPILER="${MNET_FUZZ_CXX:-clang++}" &&
+if ! { cmake -S tests/fuzz -B "$build" -DCMAKE_CXX_COMPILER="${MNET_FUZZ_CXX:-$(command -v clang++-14 || echo clang++)}" &&
        cmake --build "$build" -j"$(nproc)"; } >"$build/build.log" 2>&1; then
   tail -n 30 "$build/build.log" >&2
   echo "$0: building the fuzz targets failed (log: $build/build.log)" >&2

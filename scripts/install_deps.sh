@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages mnet needs that are not there yet (apt-get, as root or via sudo).
 #   scripts/install_deps.sh          build dependencies
-#   scripts/install_deps.sh --test   plus what the test suite uses (PyTorch for the parity tests)
+#   scripts/install_deps.sh --test   plus what the test suite uses (PyTorch for the parity tests,
+#                                    clang 14 with its sanitizer/libFuzzer runtime for the fuzz pass)
 set -euo pipefail
 
 packages=(g++ cmake make libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev libstb-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-numpy python3-torch python3-torchvision)
+  packages+=(python3-numpy python3-torch python3-torchvision clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing, then builds and runs every test twice, in a
-# Release build and in an AddressSanitizer + UBSan build. Tests that need the shared test data
+# Release build and in an AddressSanitizer + UBSan build, then fuzzes every reader for a short
+# pass (MNET_CI_FUZZ_SECONDS per target, default 60; 0 skips it). Tests that need the shared test data
 # read $MNET_TESTDATA (default: ../shared/testdata beside the checkout) and skip, saying so,
 # where it is absent.
 set -euo pipefail
@@ -22,3 +23,9 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNET_SANITIZE=ON >/
 cmake --build build-asan -j"$jobs"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --output-on-failure)
+
+# A short libFuzzer pass over every reader; a crash, hang or leak fails the suite (scripts/fuzz.sh).
+fuzz_seconds="${MNET_CI_FUZZ_SECONDS:-60}"
+if [[ "$fuzz_seconds" != 0 ]]; then
+  MNET_FUZZ_BUILD=build-fuzz-ci scripts/fuzz.sh "$fuzz_seconds"
+fi
