@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
-#include <functional>
 #include <random>
 #include <vector>
 
+#include "bench_timing.h"
 #include "kernels/depthwise.h"
 
 using namespace mnet;
@@ -18,33 +17,6 @@ namespace {
 struct BenchShape {
   int channels, in_hw, kernel, stride;
 };
-
-double now_seconds(bool thread_cpu_time) {
-  timespec t{};
-  clock_gettime(thread_cpu_time ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC, &t);
-  return double(t.tv_sec) + 1e-9 * double(t.tv_nsec);
-}
-
-// Best time of several batches, each repeated until it lasts at least 10 ms. With one thread the
-// clock is the thread's CPU time, so other processes on the machine do not inflate the figures.
-double best_seconds(const std::function<void()>& run, bool thread_cpu_time) {
-  run();
-  int reps = 1;
-  double best = 1e30;
-  for (int batch = 0; batch < 10; ++batch) {
-    for (;;) {
-      const double start = now_seconds(thread_cpu_time);
-      for (int r = 0; r < reps; ++r) run();
-      const double seconds = now_seconds(thread_cpu_time) - start;
-      if (seconds >= 0.01) {
-        best = std::min(best, seconds / reps);
-        break;
-      }
-      reps *= 2;
-    }
-  }
-  return best;
-}
 
 }  // namespace
 

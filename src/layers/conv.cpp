@@ -5,8 +5,8 @@
 
 #include "layers/common.h"
 #include "kernels/depthwise.h"
-#include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "kernels/packed_gemm.h"
 
 namespace mnet {
 namespace {
@@ -105,14 +105,12 @@ class Conv : public Layer {
 
 class PointwiseOp : public Op {
  public:
-  std::vector<float> weight;  // [out_c, in_c]
-  std::vector<float> bias;    // [out_c] or empty
-  int out_c = 0, in_c = 0, spatial = 0;
+  ConvGemm gemm;            // weight [out_c, in_c], N = H·W
+  std::vector<float> bias;  // [out_c] or empty
   Act act = Act::none;
   void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
     // 1x1 stride 1: the CHW input already is the GEMM's [in_c, H·W] operand, no im2col needed.
-    gemm_bias_act(out_c, spatial, in_c, weight.data(), in[0], out, data_or_null(bias),
-                  act, ctx.threads);
+    gemm.run(in[0], out, data_or_null(bias), act, ctx.threads);
   }
 };
 
@@ -128,8 +126,8 @@ class DepthwiseOp : public Op {
 
 class Im2colOp : public Op {
  public:
-  std::vector<float> weight;  // [out_c, in_c/groups · k · k]
-  std::vector<float> bias;    // [out_c] or empty
+  std::vector<ConvGemm> gemms;  // per group: weight [out_c/groups, in_c/groups · k · k]
+  std::vector<float> bias;      // [out_c] or empty
   Shape x, y;
   int groups = 1, kernel = 1, stride = 1;
   Padding pad;
@@ -139,13 +137,12 @@ class Im2colOp : public Op {
   }
   void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
     int in_g = x.c / groups, out_g = y.c / groups;
-    int rows = in_g * kernel * kernel, spatial = y.h * y.w;
+    int spatial = y.h * y.w;
     for (int g = 0; g < groups; ++g) {
       im2col(in[0] + int64_t(g) * in_g * x.h * x.w, in_g, x.h, x.w, kernel, stride, pad.top, pad.left,
              y.h, y.w, ctx.scratch);
-      gemm_bias_act(out_g, spatial, rows, weight.data() + int64_t(g) * out_g * rows, ctx.scratch,
-                    out + int64_t(g) * out_g * spatial,
-                    bias.empty() ? nullptr : bias.data() + int64_t(g) * out_g, act, ctx.threads);
+      gemms[g].run(ctx.scratch, out + int64_t(g) * out_g * spatial,
+                   bias.empty() ? nullptr : bias.data() + int64_t(g) * out_g, act, ctx.threads);
     }
   }
 };
@@ -175,11 +172,8 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   if (kernel == 1 && stride == 1 && g == 1 && p.top == 0 && p.left == 0 && p.bottom == 0 &&
       p.right == 0) {
     auto op = std::make_unique<PointwiseOp>();
-    op->out_c = y.c;
-    op->in_c = x.c;
-    op->spatial = x.h * x.w;
+    op->gemm = ConvGemm(y.c, x.c, take_weight(args, "weight"), x.h * x.w);
     op->act = a;
-    op->weight = take_weight(args, "weight");
     op->bias = take_weight(args, "bias");
     return op;
   }
@@ -191,7 +185,12 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   op->stride = stride;
   op->pad = p;
   op->act = a;
-  op->weight = take_weight(args, "weight");
+  const std::vector<float> weight = take_weight(args, "weight");
+  const int out_g = y.c / g, rows = x.c / g * kernel * kernel;
+  for (int group = 0; group < g; ++group) {
+    const float* w = weight.data() + int64_t(group) * out_g * rows;
+    op->gemms.emplace_back(out_g, rows, std::vector<float>(w, w + int64_t(out_g) * rows), y.h * y.w);
+  }
   op->bias = take_weight(args, "bias");
   return op;
 }

@@ -1,0 +1,49 @@
+#pragma once
+#include <vector>
+
+#include "core/activation.h"
+
+namespace mnet {
+
+// C[M,N] = act(A[M,K] · B[K,N] + bias[M]) for a convolution's constant weights A, with AVX-512.
+// A is packed once, at load, into panels of kRows rows laid out k-major, so the inner loop reads
+// it contiguously; B and C are the activations as they are (row-major, N = H·W), with no copy.
+// Each 12×32 output tile is summed over all of K in registers and leaves through the bias and
+// activation on its way to memory: no second pass over C.
+class PackedGemm {
+ public:
+  static constexpr int kRows = 12;     // output rows (channels) per tile
+  static constexpr int kColumns = 32;  // output columns (pixels) per tile: two 16-lane vectors
+
+  // Whether this CPU and OS run AVX-512F code.
+  static bool available();
+
+  PackedGemm() = default;
+  PackedGemm(int M, int K, const float* A);  // A [M, K] row-major
+
+  int rows() const { return M_; }
+  int depth() const { return K_; }
+  // bias: [M] or null. Parallel over tiles with `threads` OpenMP threads. Requires available().
+  void run(int N, const float* B, float* C, const float* bias, Act act, int threads) const;
+
+ private:
+  int M_ = 0, K_ = 0;
+  std::vector<float> panels_;  // [ceil(M / kRows)][K][kRows], rows past M zero
+};
+
+// The engine's GEMM for a convolution's weights: PackedGemm where it is the faster kernel for
+// the shape (see use_packed_gemm in packed_gemm.cpp), OpenBLAS's sgemm otherwise.
+class ConvGemm {
+ public:
+  ConvGemm() = default;
+  ConvGemm(int M, int K, std::vector<float> A, int N);
+  void run(const float* B, float* C, const float* bias, Act act, int threads) const;
+  bool packed() const { return packed_.rows() > 0; }
+
+ private:
+  int M_ = 0, K_ = 0, N_ = 0;
+  std::vector<float> A_;  // kept for OpenBLAS when not packed
+  PackedGemm packed_;
+};
+
+}  // namespace mnet

@@ -1,0 +1,84 @@
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "kernels/gemm.h"
+#include "kernels/packed_gemm.h"
+#include "testing.h"
+
+using namespace mnet;
+using namespace mnet::testing;
+
+namespace {
+
+// PackedGemm against OpenBLAS's sgemm + bias/activation pass (itself checked against a naive loop
+// in test_gemm.cpp). The two sum in different orders: float rounding grows at most linearly in K.
+void check_against_openblas(int M, int N, int K, bool with_bias, Act act, int threads) {
+  const auto A = random_values(size_t(M) * K, 2.0f, 31u + M);
+  const auto B = random_values(size_t(K) * N, 2.0f, 32u + N);
+  const auto bias = random_values(size_t(M), 3.0f, 33u + K);
+  const float* bias_ptr = with_bias ? bias.data() : nullptr;
+  std::vector<float> expected(size_t(M) * N), got(size_t(M) * N + 7, 123.0f);
+  gemm_bias_act(M, N, K, A.data(), B.data(), expected.data(), bias_ptr, act, 1);
+  PackedGemm(M, K, A.data()).run(N, B.data(), got.data(), bias_ptr, act, threads);
+  INFO("M=" << M << " N=" << N << " K=" << K << " act=" << act_name(act) << " bias=" << with_bias
+            << " threads=" << threads);
+  // Nothing written past C's end, even by the masked column tail.
+  for (size_t i = size_t(M) * N; i < got.size(); ++i) REQUIRE(got[i] == 123.0f);
+  got.resize(size_t(M) * N);
+  const float tol = 1.5f * 2e-5f * (float(std::max(K, 1)) * max_abs(A) * max_abs(B) + max_abs(bias));
+  REQUIRE(mismatch(got, expected, tol) == "");
+}
+
+}  // namespace
+
+TEST_CASE("PackedGemm matches OpenBLAS on every row and column tail, every activation") {
+  if (!PackedGemm::available()) {
+    WARN("skipped: this CPU has no AVX-512F, so the engine uses OpenBLAS for every GEMM");
+    return;
+  }
+  // M over 1..25 covers every partial row panel (12 rows) and two full ones; N covers tiles of
+  // 32 columns cut after 1, 16, 17 and 31 columns.
+  for (int M = 1; M <= 25; ++M)
+    for (int N : {1, 16, 17, 31, 32, 49, 65})
+      check_against_openblas(M, N, 7, M % 2 == 0, kAllActs[(M + N) % std::size(kAllActs)], 1);
+  for (Act act : kAllActs)
+    for (bool with_bias : {false, true}) check_against_openblas(24, 49, 300, with_bias, act, 1);
+}
+
+TEST_CASE("PackedGemm on MobileNet's 1×1 and first-layer shapes, 1 and 2 threads") {
+  if (!PackedGemm::available()) {
+    WARN("skipped: this CPU has no AVX-512F, so the engine uses OpenBLAS for every GEMM");
+    return;
+  }
+  struct Shape3 {
+    int M, N, K;
+  };
+  // V1's first conv as im2col (K = 27), a 112×112 1×1, column blocks smaller than N (K = 1024,
+  // N = 196), 7×7 maps, and V3's odd channel counts.
+  for (const auto& s : {Shape3{32, 112 * 112, 27}, Shape3{64, 112 * 112, 32}, Shape3{200, 196, 1024},
+                        Shape3{1024, 49, 512}, Shape3{88, 28 * 28, 24}, Shape3{40, 14 * 14, 120}})
+    for (int threads : {1, 2}) check_against_openblas(s.M, s.N, s.K, true, Act::relu6, threads);
+}
+
+TEST_CASE("PackedGemm with K = 0 gives act(bias)") {
+  if (!PackedGemm::available()) {
+    WARN("skipped: this CPU has no AVX-512F");
+    return;
+  }
+  const float bias[2] = {-1.0f, 2.0f};
+  std::vector<float> C(6, 99.0f);
+  PackedGemm(2, 0, nullptr).run(3, nullptr, C.data(), bias, Act::relu, 1);
+  CHECK(C == std::vector<float>{0, 0, 0, 2, 2, 2});
+}
+
+TEST_CASE("ConvGemm gives the same result whichever kernel it picked") {
+  const int M = 20, K = 33, N = 50;
+  const auto A = random_values(size_t(M) * K, 1.0f, 41);
+  const auto B = random_values(size_t(K) * N, 1.0f, 42);
+  std::vector<float> expected(size_t(M) * N), got(size_t(M) * N);
+  gemm_bias_act(M, N, K, A.data(), B.data(), expected.data(), nullptr, Act::hswish, 1);
+  ConvGemm gemm(M, K, A, N);
+  CHECK(gemm.packed() == PackedGemm::available());
+  gemm.run(B.data(), got.data(), nullptr, Act::hswish, 1);
+  REQUIRE(mismatch(got, expected, 1e-4f) == "");
+}
