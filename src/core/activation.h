@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <type_traits>
 
 namespace mnet {
 
@@ -21,6 +22,21 @@ inline float apply_act(Act a, float x) {
     case Act::sigmoid: return 1.0f / (1.0f + std::exp(-x));
   }
   return x;
+}
+
+// Calls body(std::integral_constant<Act, A>{}) with the runtime `act` as the constant A, so that
+// a loop over apply_act(A, ·) in the body has no switch inside and vectorises.
+template <typename Body>
+void with_act(Act act, Body&& body) {
+  using std::integral_constant;
+  switch (act) {
+    case Act::none: return body(integral_constant<Act, Act::none>{});
+    case Act::relu: return body(integral_constant<Act, Act::relu>{});
+    case Act::relu6: return body(integral_constant<Act, Act::relu6>{});
+    case Act::hswish: return body(integral_constant<Act, Act::hswish>{});
+    case Act::hsigmoid: return body(integral_constant<Act, Act::hsigmoid>{});
+    case Act::sigmoid: return body(integral_constant<Act, Act::sigmoid>{});
+  }
 }
 
 }  // namespace mnet

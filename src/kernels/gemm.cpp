@@ -26,23 +26,9 @@ void bias_act_rows_as(float* data, int rows, int cols, const float* bias, int th
 }  // namespace
 
 void bias_act_rows(float* data, int rows, int cols, const float* bias, Act act, int threads) {
-  if (rows <= 0 || cols <= 0) return;
+  if (rows <= 0 || cols <= 0 || (act == Act::none && !bias)) return;
   threads = std::max(threads, 1);
-  switch (act) {
-    case Act::none:
-      if (bias) bias_act_rows_as<Act::none>(data, rows, cols, bias, threads);
-      return;
-    case Act::relu:
-      return bias_act_rows_as<Act::relu>(data, rows, cols, bias, threads);
-    case Act::relu6:
-      return bias_act_rows_as<Act::relu6>(data, rows, cols, bias, threads);
-    case Act::hswish:
-      return bias_act_rows_as<Act::hswish>(data, rows, cols, bias, threads);
-    case Act::hsigmoid:
-      return bias_act_rows_as<Act::hsigmoid>(data, rows, cols, bias, threads);
-    case Act::sigmoid:
-      return bias_act_rows_as<Act::sigmoid>(data, rows, cols, bias, threads);
-  }
+  with_act(act, [&](auto a) { bias_act_rows_as<a>(data, rows, cols, bias, threads); });
 }
 
 void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C, const float* bias,

@@ -1,0 +1,42 @@
+#include <catch2/catch.hpp>
+#include <vector>
+
+#include "kernels/elementwise.h"
+#include "testing.h"
+
+using namespace mnet;
+using namespace mnet::testing;
+
+TEST_CASE("global_avgpool_forward gives each channel's mean across partial-sum run boundaries") {
+  for (int64_t spatial : {1, 7, 255, 256, 257, 49 * 11, 112 * 112}) {
+    const int channels = 3;
+    const auto x = random_values(size_t(channels * spatial), 1.0f, unsigned(spatial));
+    std::vector<float> mean(channels), expected(channels);
+    global_avgpool_forward(x.data(), channels, spatial, mean.data());
+    for (int c = 0; c < channels; ++c) {
+      double sum = 0;
+      for (int64_t i = 0; i < spatial; ++i) sum += x[size_t(c * spatial + i)];
+      expected[c] = float(sum / double(spatial));
+    }
+    INFO("spatial " << spatial);
+    REQUIRE(mismatch(mean, expected, 1e-6f) == "");
+  }
+}
+
+TEST_CASE("add_forward and activation_forward apply every activation as apply_act does") {
+  const int64_t n = 1000;
+  const auto a = random_values(n, 8.0f, 1);
+  const auto b = random_values(n, 8.0f, 2);
+  for (Act act : kAllActs) {
+    std::vector<float> sum(n), activated(n), expected_sum(n), expected_act(n);
+    add_forward(a.data(), b.data(), sum.data(), n, act);
+    activation_forward(a.data(), activated.data(), n, act);
+    for (int64_t i = 0; i < n; ++i) {
+      expected_sum[i] = apply_act(act, a[i] + b[i]);
+      expected_act[i] = apply_act(act, a[i]);
+    }
+    INFO(act_name(act));
+    CHECK(sum == expected_sum);
+    CHECK(activated == expected_act);
+  }
+}
