@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "config/config.h"
+#include "kernels/packed_gemm.h"
 #include "run/executor.h"
 #include "testing.h"
 
@@ -82,7 +83,9 @@ TEST_CASE("folded BatchNorm and fused activations match the unfused graph on eve
 
 TEST_CASE("the planner folds every conv's BatchNorm and fuses its activation in MobileNetV2") {
   Graph g = load_config(source_path("configs/mobilenet_v2.json"));
-  Executor exec(g, random_weights(g, 1), ExecOptions{});
+  ExecOptions layer_by_layer;
+  layer_by_layer.bands = false;
+  Executor exec(g, random_weights(g, 1), layer_by_layer);
   int executed = 0;
   for (size_t i = 1; i < g.nodes.size(); ++i) {
     const std::string type = g.nodes[i].layer->type();
@@ -92,6 +95,62 @@ TEST_CASE("the planner folds every conv's BatchNorm and fuses its activation in 
   CHECK(executed == 52 + 10 + 3);  // 52 convs, 10 adds, pool + fc + softmax
   // Buffers are reused: far less than one buffer per node.
   CHECK(exec.activation_bytes() < 4 * 3 * 96 * 112 * 112 * 4);
+}
+
+namespace {
+
+// Nodes that run inside another node's step although they are convolutions themselves.
+int convs_run_in_bands(const Graph& g, const Executor& exec) {
+  int count = 0;
+  for (size_t i = 1; i < g.nodes.size(); ++i) {
+    const std::string type = g.nodes[i].layer->type();
+    if ((type == "conv" || type == "dwconv") && exec.runs_in()[i] != int(i)) ++count;
+  }
+  return count;
+}
+
+// The graph's output with and without band-by-band chains: the same kernels sum every output in
+// the same order either way, so the results must be identical, not just close.
+void check_bands_change_nothing(const Graph& g, int threads, int expected_min_chained) {
+  WeightMap w = random_weights(g, 3);
+  std::vector<float> x = input_for(g.input().out, 5);
+  ExecOptions banded{threads, true}, layers{threads, true};
+  layers.bands = false;
+  Executor a(g, w, banded), b(g, w, layers);
+  CHECK(convs_run_in_bands(g, b) == 0);
+  if (PackedGemm::available()) {
+    CHECK(convs_run_in_bands(g, a) >= expected_min_chained);
+  } else {
+    CHECK(convs_run_in_bands(g, a) == 0);  // chains need PackedGemm
+  }
+  const int64_t n = g.output().out.elements();
+  std::vector<float> ya(a.run(x.data()), a.run(x.data()) + n);  // twice: band buffers are reused
+  const float* yb = b.run(x.data());
+  REQUIRE(std::vector<float>(yb, yb + n) == ya);
+}
+
+}  // namespace
+
+TEST_CASE("chains run band by band give exactly the layer-by-layer results on every MobileNet") {
+  // Chains with a large tensor between their convolutions: V1's first dw→pw (32×112×112), V2's
+  // expand→dw→project at 112 and 56, V3-Large's at 112.
+  for (const auto& [config, min_chained] : {std::pair{"mobilenet_v1.json", 1}, std::pair{"mobilenet_v2.json", 4},
+                                           std::pair{"mobilenet_v3_large.json", 2}, std::pair{"mobilenet_v3_small.json", 0}}) {
+    INFO(config);
+    Graph g = without_softmax(config);
+    for (int threads : {1, 2}) check_bands_change_nothing(g, threads, min_chained);
+  }
+}
+
+TEST_CASE("a 1×1 expansion into a 5×5 stride-2 depthwise whose output has another reader runs in bands") {
+  // 128×80×80 floats = 3.3 MB between the two: above kMinIntermediateBytes. The odd resolution
+  // leaves a short last band and TensorFlow SAME padding's extra bottom row.
+  Graph g = parse_config(R"({"name": "t", "resolution": 79, "input_channels": 8, "layers": [
+      {"type": "conv", "name": "expand", "out": 128, "kernel": 1, "act": "hswish", "bias": true},
+      {"type": "dwconv", "name": "dw", "kernel": 5, "stride": 2, "pad": "same", "act": "relu", "bias": true},
+      {"type": "gap", "name": "pool"}]})", "t.json");
+  check_bands_change_nothing(g, 1, 1);  // the expansion runs inside the depthwise step
+  check_bands_change_nothing(g, 2, 1);
 }
 
 TEST_CASE("a BatchNorm whose producer has a second consumer runs on its own and stays correct") {

@@ -50,8 +50,8 @@ void depthwise_channel_reference(const DepthwiseParams& p, const float* in, cons
 
 void depthwise_conv_scalar(const DepthwiseParams& p, const float* in, const float* weight,
                            const float* bias, float* out, int threads) {
-  const size_t in_plane = size_t(p.in_h) * p.in_w;
-  const size_t out_plane = size_t(p.out_h) * p.out_w;
+  const size_t in_plane = p.in_stride();
+  const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int c = 0; c < p.channels; ++c)
@@ -447,8 +447,8 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
   const RowMovers movers = level == SimdLevel::avx512
                                ? RowMovers{copy_rows_avx512, deinterleave_rows_avx512}
                                : RowMovers{copy_rows_avx2, deinterleave_rows_avx2};
-  const size_t in_plane = size_t(p.in_h) * p.in_w;
-  const size_t out_plane = size_t(p.out_h) * p.out_w;
+  const size_t in_plane = p.in_stride();
+  const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
 #pragma omp parallel num_threads(threads)
   {
@@ -461,7 +461,7 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
       kernel(p, layout, movers, in + c * in_plane, padded, weight + c * taps, bias ? bias[c] : 0.0f,
              out_c);
       if (p.act == Act::sigmoid)
-        for (size_t i = 0; i < out_plane; ++i) out_c[i] = apply_act(Act::sigmoid, out_c[i]);
+        for (size_t i = 0; i < size_t(p.out_h) * p.out_w; ++i) out_c[i] = apply_act(Act::sigmoid, out_c[i]);
     }
   }
 }
@@ -488,8 +488,8 @@ const char* simd_level_name(SimdLevel level) {
 
 void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
                               const float* bias, float* out) {
-  const size_t in_plane = size_t(p.in_h) * p.in_w;
-  const size_t out_plane = size_t(p.out_h) * p.out_w;
+  const size_t in_plane = p.in_stride();
+  const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
   for (int c = 0; c < p.channels; ++c)
     depthwise_channel_reference(p, in + c * in_plane, weight + c * taps, bias ? bias[c] : 0.0f,

@@ -14,6 +14,12 @@ struct DepthwiseParams {
   int stride = 1;  // 1 or 2 on the fast path
   int pad_top = 0, pad_left = 0;
   Act act = Act::none;
+  // Floats from one channel's plane to the next; 0: the planes are dense (in_h·in_w, out_h·out_w).
+  // Larger strides let a band of rows inside taller planes be read or written in place.
+  size_t in_channel_stride = 0, out_channel_stride = 0;
+
+  size_t in_stride() const { return in_channel_stride ? in_channel_stride : size_t(in_h) * in_w; }
+  size_t out_stride() const { return out_channel_stride ? out_channel_stride : size_t(out_h) * out_w; }
 };
 
 // in [C, in_h, in_w], weight [C, k, k], bias [C] or null, out [C, out_h, out_w].

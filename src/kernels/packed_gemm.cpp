@@ -93,11 +93,12 @@ PackedGemm::PackedGemm(int M, int K, const float* A) : M_(M), K_(K) {
   }
 }
 
-void PackedGemm::run(int N, const float* B, float* C, const float* bias, Act act, int threads) const {
+void PackedGemm::run(int N, const float* B, size_t ldb, float* C, size_t ldc, const float* bias, Act act,
+                     int threads) const {
   if (M_ <= 0 || N <= 0) return;
   if (act == Act::sigmoid) {  // no vector form: a second pass
-    run(N, B, C, bias, Act::none, threads);
-    bias_act_rows(C, M_, N, nullptr, Act::sigmoid, threads);
+    run(N, B, ldb, C, ldc, bias, Act::none, threads);
+    for (int m = 0; m < M_; ++m) bias_act_rows(C + size_t(m) * ldc, 1, N, nullptr, Act::sigmoid, 1);
     return;
   }
   const int panels = (M_ + kRows - 1) / kRows;
@@ -119,8 +120,8 @@ void PackedGemm::run(int N, const float* B, float* C, const float* bias, Act act
     for (int col = block * block_columns; col < column_end; col += kColumns) {
       const int cols = std::min(kColumns, column_end - col);
       const bool masked = cols < kColumns;
-      kTileTable[masked][rows - 1](K_, a, B + col, size_t(N), C + size_t(row0) * N + col, size_t(N),
-                                   row_bias, act, lanes_below(cols), lanes_below(cols - 16), next_panel);
+      kTileTable[masked][rows - 1](K_, a, B + col, ldb, C + size_t(row0) * ldc + col, ldc, row_bias, act,
+                                   lanes_below(cols), lanes_below(cols - 16), next_panel);
       next_panel = nullptr;  // the first tile of the panel has fetched it
     }
   }

@@ -24,7 +24,13 @@ class PackedGemm {
   int rows() const { return M_; }
   int depth() const { return K_; }
   // bias: [M] or null. Parallel over tiles with `threads` OpenMP threads. Requires available().
-  void run(int N, const float* B, float* C, const float* bias, Act act, int threads) const;
+  void run(int N, const float* B, float* C, const float* bias, Act act, int threads) const {
+    run(N, B, size_t(N), C, size_t(N), bias, act, threads);
+  }
+  // The same with B's and C's rows ldb and ldc floats apart (>= N): a band of columns of wider
+  // matrices, e.g. some image rows of every channel.
+  void run(int N, const float* B, size_t ldb, float* C, size_t ldc, const float* bias, Act act,
+           int threads) const;
 
  private:
   int M_ = 0, K_ = 0;
@@ -39,6 +45,7 @@ class ConvGemm {
   ConvGemm(int M, int K, std::vector<float> A, int N);
   void run(const float* B, float* C, const float* bias, Act act, int threads) const;
   bool packed() const { return packed_.rows() > 0; }
+  const PackedGemm& packed_gemm() const { return packed_; }  // valid where packed()
 
  private:
   int M_ = 0, K_ = 0, N_ = 0;

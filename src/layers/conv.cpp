@@ -3,10 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include "layers/common.h"
-#include "kernels/depthwise.h"
 #include "kernels/im2col.h"
-#include "kernels/packed_gemm.h"
+#include "layers/common.h"
+#include "layers/conv_ops.h"
 
 namespace mnet {
 namespace {
@@ -101,27 +100,6 @@ class Conv : public Layer {
   bool accepts_bn() const override { return true; }
   bool accepts_act() const override { return act == Act::none; }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
-};
-
-class PointwiseOp : public Op {
- public:
-  ConvGemm gemm;            // weight [out_c, in_c], N = H·W
-  std::vector<float> bias;  // [out_c] or empty
-  Act act = Act::none;
-  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
-    // 1x1 stride 1: the CHW input already is the GEMM's [in_c, H·W] operand, no im2col needed.
-    gemm.run(in[0], out, data_or_null(bias), act, ctx.threads);
-  }
-};
-
-class DepthwiseOp : public Op {
- public:
-  DepthwiseParams p;
-  std::vector<float> weight;  // [C, k, k]
-  std::vector<float> bias;    // [C] or empty
-  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
-    depthwise_conv(p, in[0], weight.data(), data_or_null(bias), out, ctx.threads);
-  }
 };
 
 class Im2colOp : public Op {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "kernels/gemm.h"
+#include "layers/conv_bands.h"
 
 namespace mnet {
 
@@ -67,22 +68,90 @@ Executor::Executor(const Graph& graph, const WeightMap& weights, const ExecOptio
     }
   }
 
+  // Ops for every node that executes; BatchNorm folded and activations fused as decided above.
+  struct Pending {
+    int first = 0, last = 0;  // nodes: the step reads `first`'s inputs and writes `last`'s output
+    std::unique_ptr<Op> op;
+  };
+  std::vector<Pending> pending;
+  for (size_t i = 1; i < n; ++i) {
+    if (runs_in_[i] != int(i)) continue;
+    const Node& node = graph.nodes[i];
+    PrepareArgs args;
+    args.in = node.in_shapes;
+    args.out = node.out;
+    for (const WeightDecl& w : node.layer->weights(node.in_shapes, node.out))
+      args.weights[w.name] = weights.at(node.name + "." + w.name);
+    if (folded_bn[i] >= 0) {
+      const Node& bn = graph.nodes[folded_bn[i]];
+      fold_batchnorm(args.weights, weights, bn.name, bn.layer->bn_epsilon());
+    }
+    args.fused_act = fused_act[i];
+    pending.push_back({int(i), int(i), node.layer->prepare(args)});
+  }
+
+  // Chains of convolutions run band by band (layers/conv_bands.h) where each link's output has
+  // the next link as its only reader.
+  if (options.fuse && options.bands) {
+    // Readers of each executing node's output among the nodes that run elsewhere.
+    std::vector<int> readers(n, 0);
+    for (size_t i = 1; i < n; ++i)
+      for (int in : graph.nodes[i].inputs)
+        if (runs_in_[in] != runs_in_[i]) ++readers[runs_in_[in]];
+    auto sole_reader = [&](const Pending& from, const Pending& to) {
+      const Node& reader = graph.nodes[to.first];
+      return readers[from.last] == 1 && reader.inputs.size() == 1 && runs_in_[reader.inputs[0]] == from.last &&
+             from.last != runs_in_[n - 1];
+    };
+    std::vector<Pending> chained;
+    for (size_t s = 0; s < pending.size();) {
+      bool fused = false;
+      for (size_t length : {3, 2}) {
+        if (s + length > pending.size()) continue;
+        bool linked = true;
+        for (size_t k = s; k + 1 < s + length; ++k) linked = linked && sole_reader(pending[k], pending[k + 1]);
+        if (!linked) continue;
+        std::vector<std::unique_ptr<Op>> ops;
+        std::vector<Shape> outs;
+        for (size_t k = s; k < s + length; ++k) {
+          ops.push_back(std::move(pending[k].op));
+          outs.push_back(graph.nodes[pending[k].last].out);
+        }
+        const Node& head = graph.nodes[pending[s].first];
+        std::unique_ptr<Op> chain = chain_in_bands(ops, head.in_shapes[0], outs);
+        if (!chain) {
+          for (size_t k = s; k < s + length; ++k) pending[k].op = std::move(ops[k - s]);
+          continue;
+        }
+        const int last = pending[s + length - 1].last;
+        for (size_t i = 1; i < n; ++i)
+          for (size_t k = s; k + 1 < s + length; ++k)
+            if (runs_in_[i] == pending[k].last) runs_in_[i] = last;
+        chained.push_back({pending[s].first, last, std::move(chain)});
+        s += length;
+        fused = true;
+        break;
+      }
+      if (!fused) chained.push_back(std::move(pending[s++]));
+    }
+    pending = std::move(chained);
+  }
+
   // Buffers: the last step reading each value frees its buffer for later steps.
   std::vector<int> last_use(n, -1);
-  for (size_t i = 1; i < n; ++i)
-    for (int in : graph.nodes[i].inputs) last_use[runs_in_[in]] = std::max(last_use[runs_in_[in]], int(i));
-  last_use[runs_in_[n - 1]] = int(n);  // the output stays
+  for (size_t s = 0; s < pending.size(); ++s)
+    for (int in : graph.nodes[pending[s].first].inputs) last_use[runs_in_[in]] = int(s);
+  last_use[runs_in_[n - 1]] = int(pending.size());  // the output stays
   std::vector<int64_t> capacity;
   std::vector<bool> busy;
   std::vector<int> buffer_of(n, -1);
   int64_t scratch = 0;
-  for (size_t i = 1; i < n; ++i) {
-    if (runs_in_[i] != int(i)) continue;
-    const Node& node = graph.nodes[i];
+  for (size_t s = 0; s < pending.size(); ++s) {
+    const Node& head = graph.nodes[pending[s].first];
     Step step;
-    step.node = int(i);
-    for (int in : node.inputs) step.input_buffers.push_back(in == 0 ? -1 : buffer_of[runs_in_[in]]);
-    int64_t need = node.out.elements();
+    step.node = pending[s].last;
+    for (int in : head.inputs) step.input_buffers.push_back(in == 0 ? -1 : buffer_of[runs_in_[in]]);
+    int64_t need = graph.nodes[step.node].out.elements();
     // The smallest free buffer that fits; else the largest free one, grown.
     int pick = -1;
     for (size_t b = 0; b < capacity.size(); ++b) {
@@ -100,25 +169,14 @@ Executor::Executor(const Graph& graph, const WeightMap& weights, const ExecOptio
     }
     capacity[pick] = std::max(capacity[pick], need);
     busy[pick] = true;
-    buffer_of[i] = pick;
+    buffer_of[step.node] = pick;
     step.output_buffer = pick;
     // Inputs whose last reader is this step are free once it has run.
-    for (int in : node.inputs) {
+    for (int in : head.inputs) {
       int src = runs_in_[in];
-      if (src != 0 && last_use[src] == int(i)) busy[buffer_of[src]] = false;
+      if (src != 0 && last_use[src] == int(s)) busy[buffer_of[src]] = false;
     }
-
-    PrepareArgs args;
-    args.in = node.in_shapes;
-    args.out = node.out;
-    for (const WeightDecl& w : node.layer->weights(node.in_shapes, node.out))
-      args.weights[w.name] = weights.at(node.name + "." + w.name);
-    if (folded_bn[i] >= 0) {
-      const Node& bn = graph.nodes[folded_bn[i]];
-      fold_batchnorm(args.weights, weights, bn.name, bn.layer->bn_epsilon());
-    }
-    args.fused_act = fused_act[i];
-    step.op = node.layer->prepare(args);
+    step.op = std::move(pending[s].op);
     scratch = std::max(scratch, step.op->scratch_floats());
     steps_.push_back(std::move(step));
   }

@@ -12,6 +12,9 @@ namespace mnet {
 struct ExecOptions {
   int threads = 1;
   bool fuse = true;  // fold BatchNorm and fuse activations; off only to check that fusing changes nothing
+  // Run chains of 1×1 and depthwise convolutions band by band (needs `fuse`). Off where each
+  // layer's own time is measured.
+  bool bands = true;
 };
 
 // Called after each executed node with its wall time; fused nodes never report.
