@@ -1,4 +1,4 @@
-// PackedGemm against OpenBLAS's sgemm (+ the bias/activation pass) on every 1×1 convolution of the
+// PackedGemm (and SmallMapGemm where it suits the map) against OpenBLAS's sgemm (+ the bias/activation pass) on every 1×1 convolution of the
 // given configs; not part of the build. From the checkout, after building:
 //   g++ -std=c++17 -O3 -fopenmp -I src scripts/bench_gemm.cpp build/libmnetcore.a \
 //     /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so -o /tmp/bench_gemm
@@ -18,6 +18,7 @@
 #include "config/config.h"
 #include "kernels/gemm.h"
 #include "kernels/packed_gemm.h"
+#include "kernels/small_map_gemm.h"
 
 using namespace mnet;
 
@@ -51,12 +52,23 @@ int main(int argc, char** argv) {
       PackedGemm packed(M, K, A.data());
       const double blas = best_seconds([&] { gemm_bias_act(M, N, K, A.data(), B.data(), C1.data(), bias.data(), Act::relu6, threads); }, threads == 1);
       const double mine = best_seconds([&] { packed.run(N, B.data(), C2.data(), bias.data(), Act::relu6, threads); }, threads == 1);
+      double small = 0;
+      if (N % SmallMapGemm::kColumns == 0 && N <= 196) {  // wider than suits(): to see where it pays
+        SmallMapGemm small_map(M, K, A.data());
+        std::vector<float> C3(size_t(M) * N);
+        small = best_seconds([&] { small_map.run(N, B.data(), C3.data(), bias.data(), Act::relu6, threads); }, threads == 1);
+        for (size_t j = 0; j < C1.size(); ++j)
+          if (std::fabs(C1[j] - C3[j]) > 1e-3) small = -1;
+      }
       double worst = 0;
       for (size_t j = 0; j < C1.size(); ++j) worst = std::max(worst, double(std::fabs(C1[j] - C2[j])));
       const double flops = 2.0 * M * K * N;
-      std::printf("%-22s %5d %5d %6d %9.1f %9.1f %8.1f %8.1f %6.2f%s\n", g.name.c_str(), M, K, N, blas * 1e6,
+      std::printf("%-22s %5d %5d %6d %9.1f %9.1f %8.1f %8.1f %6.2f%s", g.name.c_str(), M, K, N, blas * 1e6,
                   mine * 1e6, flops / blas * 1e-9, flops / mine * 1e-9, mine / blas,
                   worst > 1e-3 ? "  MISMATCH" : "");
+      if (small > 0) std::printf("   small-map %.1f us %.1f GFLOP/s", small * 1e6, flops / small * 1e-9);
+      if (small < 0) std::printf("   small-map MISMATCH");
+      std::printf("\n");
       blas_total += blas * seen[{M, K, N}];
       packed_total += mine * seen[{M, K, N}];
     }

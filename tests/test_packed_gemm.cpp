@@ -3,33 +3,11 @@
 
 #include "kernels/gemm.h"
 #include "kernels/packed_gemm.h"
+#include "gemm_testing.h"
 #include "testing.h"
 
 using namespace mnet;
 using namespace mnet::testing;
-
-namespace {
-
-// PackedGemm against OpenBLAS's sgemm + bias/activation pass (itself checked against a naive loop
-// in test_gemm.cpp). The two sum in different orders: float rounding grows at most linearly in K.
-void check_against_openblas(int M, int N, int K, bool with_bias, Act act, int threads) {
-  const auto A = random_values(size_t(M) * K, 2.0f, 31u + M);
-  const auto B = random_values(size_t(K) * N, 2.0f, 32u + N);
-  const auto bias = random_values(size_t(M), 3.0f, 33u + K);
-  const float* bias_ptr = with_bias ? bias.data() : nullptr;
-  std::vector<float> expected(size_t(M) * N), got(size_t(M) * N + 7, 123.0f);
-  gemm_bias_act(M, N, K, A.data(), B.data(), expected.data(), bias_ptr, act, 1);
-  PackedGemm(M, K, A.data()).run(N, B.data(), got.data(), bias_ptr, act, threads);
-  INFO("M=" << M << " N=" << N << " K=" << K << " act=" << act_name(act) << " bias=" << with_bias
-            << " threads=" << threads);
-  // Nothing written past C's end, even by the masked column tail.
-  for (size_t i = size_t(M) * N; i < got.size(); ++i) REQUIRE(got[i] == 123.0f);
-  got.resize(size_t(M) * N);
-  const float tol = 1.5f * 2e-5f * (float(std::max(K, 1)) * max_abs(A) * max_abs(B) + max_abs(bias));
-  REQUIRE(mismatch(got, expected, tol) == "");
-}
-
-}  // namespace
 
 TEST_CASE("PackedGemm matches OpenBLAS on every row and column tail, every activation") {
   if (!PackedGemm::available()) {
@@ -40,9 +18,9 @@ TEST_CASE("PackedGemm matches OpenBLAS on every row and column tail, every activ
   // 32 columns cut after 1, 16, 17 and 31 columns.
   for (int M = 1; M <= 25; ++M)
     for (int N : {1, 16, 17, 31, 32, 49, 65})
-      check_against_openblas(M, N, 7, M % 2 == 0, kAllActs[(M + N) % std::size(kAllActs)], 1);
+      check_against_openblas<PackedGemm>(M, N, 7, M % 2 == 0, kAllActs[(M + N) % std::size(kAllActs)], 1);
   for (Act act : kAllActs)
-    for (bool with_bias : {false, true}) check_against_openblas(24, 49, 300, with_bias, act, 1);
+    for (bool with_bias : {false, true}) check_against_openblas<PackedGemm>(24, 49, 300, with_bias, act, 1);
 }
 
 TEST_CASE("PackedGemm on MobileNet's 1×1 and first-layer shapes, 1 and 2 threads") {
@@ -57,7 +35,7 @@ TEST_CASE("PackedGemm on MobileNet's 1×1 and first-layer shapes, 1 and 2 thread
   // N = 196), 7×7 maps, and V3's odd channel counts.
   for (const auto& s : {Shape3{32, 112 * 112, 27}, Shape3{64, 112 * 112, 32}, Shape3{200, 196, 1024},
                         Shape3{1024, 49, 512}, Shape3{88, 28 * 28, 24}, Shape3{40, 14 * 14, 120}})
-    for (int threads : {1, 2}) check_against_openblas(s.M, s.N, s.K, true, Act::relu6, threads);
+    for (int threads : {1, 2}) check_against_openblas<PackedGemm>(s.M, s.N, s.K, true, Act::relu6, threads);
 }
 
 TEST_CASE("PackedGemm with K = 0 gives act(bias)") {

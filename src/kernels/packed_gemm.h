@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "core/activation.h"
+#include "kernels/small_map_gemm.h"
 
 namespace mnet {
 
@@ -37,8 +38,8 @@ class PackedGemm {
   std::vector<float> panels_;  // [ceil(M / kRows)][K][kRows], rows past M zero
 };
 
-// The engine's GEMM for a convolution's weights: PackedGemm where it is the faster kernel for
-// the shape (see use_packed_gemm in packed_gemm.cpp), OpenBLAS's sgemm otherwise.
+// The engine's GEMM for a convolution's weights, chosen once for the shape: on AVX-512 CPUs
+// SmallMapGemm for the maps it suits, else PackedGemm; OpenBLAS's sgemm elsewhere.
 class ConvGemm {
  public:
   ConvGemm() = default;
@@ -51,6 +52,7 @@ class ConvGemm {
   int M_ = 0, K_ = 0, N_ = 0;
   std::vector<float> A_;  // kept for OpenBLAS when not packed
   PackedGemm packed_;
+  SmallMapGemm small_map_;
 };
 
 }  // namespace mnet

@@ -1,0 +1,103 @@
+#include "kernels/small_map_gemm.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/gemm.h"
+#include "kernels/simd_act.h"
+
+namespace mnet {
+
+namespace {
+
+constexpr int kRows = SmallMapGemm::kRows;
+constexpr int kColumns = SmallMapGemm::kColumns;
+constexpr int kVectors = kRows / 16;
+// Below this many multiply-adds one thread finishes before a passive OpenMP team wakes up.
+constexpr int64_t kParallelMadds = int64_t(1) << 20;
+
+__attribute__((target("avx512f"), always_inline)) inline __mmask16 lanes_below(int count) {
+  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
+}
+
+// Rows [0, rows) of a panel times columns [0, 7) of B, summed over all of K in 21 registers,
+// then bias, activation and a scatter into C's rows. `next_panel`, unless null, is pulled
+// towards L2 meanwhile (as PackedGemm does).
+__attribute__((target("avx512f"))) void tile(int K, const float* panel, const float* b, size_t ldb,
+                                             float* c, size_t ldc, const float* bias, int rows, Act act,
+                                             const float* next_panel) {
+  __m512 acc[kVectors][kColumns];
+#pragma GCC unroll 8
+  for (int j = 0; j < kColumns; ++j)
+#pragma GCC unroll 3
+    for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_setzero_ps();
+  for (int k = 0; k < K; ++k) {
+    const float* a = panel + size_t(k) * kRows;
+    if (next_panel) {
+      const char* next = reinterpret_cast<const char*>(next_panel + size_t(k) * kRows);
+      _mm_prefetch(next, _MM_HINT_T1);
+      _mm_prefetch(next + 64, _MM_HINT_T1);
+      _mm_prefetch(next + 128, _MM_HINT_T1);
+    }
+    __m512 a_v[kVectors];
+#pragma GCC unroll 3
+    for (int v = 0; v < kVectors; ++v) a_v[v] = _mm512_loadu_ps(a + 16 * v);
+    const float* b_row = b + size_t(k) * ldb;
+#pragma GCC unroll 8
+    for (int j = 0; j < kColumns; ++j) {
+      const __m512 b_j = _mm512_set1_ps(b_row[j]);
+#pragma GCC unroll 3
+      for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_fmadd_ps(a_v[v], b_j, acc[v][j]);
+    }
+  }
+  const __m512i row_offsets = _mm512_mullo_epi32(_mm512_set1_epi32(int(ldc)),
+                                                 _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
+#pragma GCC unroll 3
+  for (int v = 0; v < kVectors; ++v) {
+    const __mmask16 lanes = lanes_below(rows - 16 * v);
+    if (!lanes) break;
+    const __m512 bias_v = bias ? _mm512_maskz_loadu_ps(lanes, bias + 16 * v) : _mm512_setzero_ps();
+    float* c_v = c + size_t(16 * v) * ldc;
+#pragma GCC unroll 8
+    for (int j = 0; j < kColumns; ++j)
+      _mm512_mask_i32scatter_ps(c_v + j, lanes, row_offsets, act_avx512(act, _mm512_add_ps(acc[v][j], bias_v)), 4);
+  }
+}
+
+}  // namespace
+
+SmallMapGemm::SmallMapGemm(int M, int K, const float* A) : M_(M), K_(K) {
+  const int panels = (M + kRows - 1) / kRows;
+  panels_.assign(size_t(panels) * K * kRows, 0.0f);
+  for (int m = 0; m < M; ++m) {
+    float* panel = panels_.data() + size_t(m / kRows) * K * kRows;
+    for (int k = 0; k < K; ++k) panel[size_t(k) * kRows + m % kRows] = A[size_t(m) * K + k];
+  }
+}
+
+void SmallMapGemm::run(int N, const float* B, float* C, const float* bias, Act act, int threads) const {
+  if (M_ <= 0 || N <= 0) return;
+  if (act == Act::sigmoid) {  // no vector form: a second pass
+    run(N, B, C, bias, Act::none, threads);
+    bias_act_rows(C, M_, N, nullptr, Act::sigmoid, threads);
+    return;
+  }
+  const int panels = (M_ + kRows - 1) / kRows;
+  const bool parallel = threads > 1 && panels > 1 && int64_t(M_) * N * K_ >= kParallelMadds;
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
+  for (int panel = 0; panel < panels; ++panel) {
+    const int row0 = panel * kRows, rows = std::min(kRows, M_ - row0);
+    const float* a = panels_.data() + size_t(panel) * K_ * kRows;
+    const float* next_panel = panel + 1 < panels ? a + size_t(K_) * kRows : nullptr;
+    for (int col = 0; col < N; col += kColumns) {
+      tile(K_, a, B + col, size_t(N), C + size_t(row0) * N + col, size_t(N), bias ? bias + row0 : nullptr, rows,
+           act, next_panel);
+      next_panel = nullptr;  // the first tile of the panel has fetched it
+    }
+  }
+}
+
+}  // namespace mnet
