@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "kernels/direct_conv.h"
 #include "kernels/im2col.h"
 #include "layers/common.h"
 #include "layers/conv_ops.h"
@@ -125,6 +126,14 @@ class Im2colOp : public Op {
   }
 };
 
+class DirectConvOp : public Op {
+ public:
+  DirectConv conv;
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    conv.run(in[0], out, ctx.threads);
+  }
+};
+
 std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   const Shape& x = args.in[0];
   const Shape& y = args.out;
@@ -153,6 +162,12 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
     op->gemm = ConvGemm(y.c, x.c, take_weight(args, "weight"), x.h * x.w);
     op->act = a;
     op->bias = take_weight(args, "bias");
+    return op;
+  }
+  const DirectConvShape direct{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, p.top, p.left};
+  if (g == 1 && DirectConv::suits(direct)) {
+    auto op = std::make_unique<DirectConvOp>();
+    op->conv = DirectConv(direct, take_weight(args, "weight"), take_weight(args, "bias"), a);
     return op;
   }
   auto op = std::make_unique<Im2colOp>();

@@ -1,0 +1,117 @@
+#include "kernels/direct_conv.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cstddef>
+
+#include "kernels/packed_gemm.h"
+#include "kernels/simd_act.h"
+
+namespace mnet {
+
+namespace {
+
+constexpr int kLanes = 16;
+constexpr int kChannels = 16;  // output channels per pass: 16 accumulators
+
+int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+// Per-thread buffer that only grows: steady-state runs allocate nothing.
+float* padded_buffer(size_t floats) {
+  thread_local std::vector<float> buffer;
+  if (buffer.size() < floats) buffer.resize(floats);
+  return buffer.data();
+}
+
+__attribute__((target("avx512f"))) void output_row(const float* padded_row, const int* tap_offset, int taps,
+                                                   const float* taps_weight, const float* bias, int out_c,
+                                                   int out_w, size_t out_plane, Act act, float* out_row) {
+  for (int x = 0; x < out_w; x += kLanes) {
+    const __mmask16 lanes = out_w - x >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << (out_w - x)) - 1);
+    for (int c0 = 0; c0 < out_c; c0 += kChannels) {
+      __m512 acc[kChannels];
+#pragma GCC unroll 16
+      for (int o = 0; o < kChannels; ++o) acc[o] = _mm512_set1_ps(bias[c0 + o]);
+      for (int t = 0; t < taps; ++t) {
+        const __m512 v = _mm512_loadu_ps(padded_row + tap_offset[t] + x);
+        const float* w = taps_weight + size_t(t) * out_c + c0;
+#pragma GCC unroll 16
+        for (int o = 0; o < kChannels; ++o) acc[o] = _mm512_fmadd_ps(v, _mm512_set1_ps(w[o]), acc[o]);
+      }
+#pragma GCC unroll 16
+      for (int o = 0; o < kChannels; ++o)
+        _mm512_mask_storeu_ps(out_row + size_t(c0 + o) * out_plane + x, lanes, act_avx512(act, acc[o]));
+    }
+  }
+}
+
+}  // namespace
+
+bool DirectConv::suits(const DirectConvShape& s) {
+  return PackedGemm::available() && s.in_c >= 1 && s.in_c <= 4 && s.out_c % kChannels == 0 && s.out_c > 0 &&
+         (s.stride == 1 || s.stride == 2) && s.kernel >= 1 && s.kernel <= 7;
+}
+
+DirectConv::DirectConv(const DirectConvShape& shape, const std::vector<float>& weight, std::vector<float> bias,
+                       Act act)
+    : s_(shape), act_(act), bias_(std::move(bias)) {
+  const int k = s_.kernel, taps = s_.in_c * k * k;
+  taps_weight_.resize(size_t(taps) * s_.out_c);
+  for (int o = 0; o < s_.out_c; ++o)
+    for (int t = 0; t < taps; ++t) taps_weight_[size_t(t) * s_.out_c + o] = weight[size_t(o) * taps + t];
+  if (bias_.empty()) bias_.assign(size_t(s_.out_c), 0.0f);
+  // Padded row: stride 1, padded columns [0, width); stride 2, the even ones then, from
+  // odd_offset_, the odd ones, so the taps of 16 neighbouring outputs are 16 neighbouring floats.
+  padded_rows_ = (s_.out_h - 1) * s_.stride + k;
+  const int vector_cols = round_up(s_.out_w, kLanes);
+  if (s_.stride == 1) {
+    row_pitch_ = round_up(vector_cols + k - 1, kLanes);
+  } else {
+    odd_offset_ = round_up(vector_cols + (k - 1) / 2, kLanes);
+    row_pitch_ = 2 * odd_offset_;
+  }
+  for (int c = 0; c < s_.in_c; ++c)
+    for (int ky = 0; ky < k; ++ky)
+      for (int kx = 0; kx < k; ++kx) {
+        const int column = s_.stride == 1 ? kx : (kx % 2) * odd_offset_ + kx / 2;
+        tap_offset_.push_back((c * padded_rows_ + ky) * row_pitch_ + column);
+      }
+}
+
+void DirectConv::run(const float* in, float* out, int threads) const {
+  const size_t plane = size_t(padded_rows_) * row_pitch_;
+  float* padded = padded_buffer(plane * s_.in_c);
+  std::fill(padded, padded + plane * s_.in_c, 0.0f);
+  for (int c = 0; c < s_.in_c; ++c)
+    for (int r = 0; r < padded_rows_; ++r) {
+      const int iy = r - s_.pad_top;
+      if (iy < 0 || iy >= s_.in_h) continue;
+      const float* src = in + (size_t(c) * s_.in_h + iy) * s_.in_w;
+      float* dst = padded + size_t(c) * plane + size_t(r) * row_pitch_;
+      if (s_.stride == 1) {
+        for (int j = std::max(0, s_.pad_left); j < std::min(row_pitch_, s_.pad_left + s_.in_w); ++j)
+          dst[j] = src[j - s_.pad_left];
+      } else {
+        // even[j] = input column 2j - pad_left, odd[j] = 2j + 1 - pad_left, where inside the row;
+        // bounds first, so that the copies are plain strided loops that vectorise.
+        float* odd = dst + odd_offset_;
+        const int even_begin = (s_.pad_left + 1) / 2, odd_begin = s_.pad_left / 2;
+        const int even_end = std::min(odd_offset_, (s_.in_w + s_.pad_left + 1) / 2);
+        const int odd_end = std::min(odd_offset_, (s_.in_w + s_.pad_left) / 2);
+        for (int j = even_begin; j < even_end; ++j) dst[j] = src[2 * j - s_.pad_left];
+        for (int j = odd_begin; j < odd_end; ++j) odd[j] = src[2 * j + 1 - s_.pad_left];
+      }
+    }
+  const size_t out_plane = size_t(s_.out_h) * s_.out_w;
+  const int taps = int(tap_offset_.size());
+  const Act vector_act = act_ == Act::sigmoid ? Act::none : act_;  // sigmoid: a scalar pass after
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+  for (int oy = 0; oy < s_.out_h; ++oy)
+    output_row(padded + size_t(oy) * s_.stride * row_pitch_, tap_offset_.data(), taps, taps_weight_.data(),
+               bias_.data(), s_.out_c, s_.out_w, out_plane, vector_act, out + size_t(oy) * s_.out_w);
+  if (act_ == Act::sigmoid)
+    for (size_t i = 0; i < out_plane * s_.out_c; ++i) out[i] = apply_act(Act::sigmoid, out[i]);
+}
+
+}  // namespace mnet
