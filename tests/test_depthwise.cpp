@@ -193,14 +193,17 @@ TEST_CASE("depthwise kernels outside the fast path fall back to the reference ke
 }
 
 TEST_CASE("depthwise gives bit-identical results with 1 and 2 threads") {
-  DepthwiseParams p = symmetric(27, 15, 14, 3, 2);
-  p.act = Act::hswish;
-  const auto in = random_values(size_t(p.channels) * p.in_h * p.in_w, 2.0f, 31);
-  const auto weight = random_values(size_t(p.channels) * 9, 1.0f, 32);
-  const auto bias = random_values(size_t(p.channels), 1.0f, 33);
-  std::vector<float> one(size_t(p.channels) * p.out_h * p.out_w);
-  std::vector<float> two(one.size());
-  depthwise_conv(p, in.data(), weight.data(), bias.data(), one.data(), 1);
-  depthwise_conv(p, in.data(), weight.data(), bias.data(), two.data(), 2);
-  CHECK(one == two);
+  // Both above the size where the work is split between threads: 3×3 stride 1 (direct from the
+  // input) and stride 2 (padded plane), with odd channel counts.
+  for (DepthwiseParams p : {symmetric(97, 56, 55, 3, 1), symmetric(145, 56, 57, 3, 2)}) {
+    p.act = Act::hswish;
+    const auto in = random_values(size_t(p.channels) * p.in_h * p.in_w, 2.0f, 31);
+    const auto weight = random_values(size_t(p.channels) * 9, 1.0f, 32);
+    const auto bias = random_values(size_t(p.channels), 1.0f, 33);
+    std::vector<float> one(size_t(p.channels) * p.out_h * p.out_w);
+    std::vector<float> two(one.size());
+    depthwise_conv(p, in.data(), weight.data(), bias.data(), one.data(), 1);
+    depthwise_conv(p, in.data(), weight.data(), bias.data(), two.data(), 2);
+    CHECK(one == two);
+  }
 }

@@ -20,6 +20,8 @@ constexpr int kRowBlock = 4;
 // The padded plane is filled this many rows ahead of the row blocks, so the rows a block reads
 // are still in L1 while the whole plane (58 KB at 112×112) would not be.
 constexpr int kFillAheadRows = 16;
+// Below this many multiply-adds (~10 µs) one thread finishes before a passive OpenMP team wakes.
+constexpr int64_t kParallelMadds = int64_t(1) << 19;
 
 int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
 
@@ -531,7 +533,9 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
   const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
   const bool direct = level == SimdLevel::avx512 && p.stride == 1 && p.kernel == 3;  // no padded plane
-#pragma omp parallel num_threads(threads)
+  const int64_t madds = int64_t(p.channels) * p.out_h * p.out_w * p.kernel * p.kernel;
+  const bool parallel = threads > 1 && p.channels > 1 && madds >= kParallelMadds;
+#pragma omp parallel num_threads(threads) if (parallel)
   {
     float* padded = nullptr;
     if (!direct) {
