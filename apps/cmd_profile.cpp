@@ -1,11 +1,30 @@
-// mnet profile MODEL: per-layer multiply-adds, params, measured latency, share of time, GFLOP/s.
+// mnet profile MODEL: per-layer multiply-adds, params, measured latency, share of time, GFLOP/s and,
+// where `mnet calibrate` cached one, the share of the machine's GEMM ceiling.
+#include <cstdio>
+
 #include "common.h"
+#include "core/error.h"
 #include "cost/cost.h"
 #include "report/profile_report.h"
+#include "run/calibrate.h"
 #include "run/executor.h"
 #include "run/profiler.h"
 
 namespace mnet::app {
+
+namespace {
+// The ceiling `mnet calibrate` cached for this machine at `threads` threads, else none: a profile
+// never measures it. A cache that cannot be read is ignored with a note, never an error.
+GemmCeiling cached_ceiling(int threads) {
+  std::string path = calibration_cache_path();
+  if (path.empty()) return {};
+  CalibrationCache cache = read_calibration_cache(path);
+  if (!cache.problem.empty())
+    std::fprintf(stderr, "mnet: %s; ignored (mnet calibrate rewrites it)\n", one_line(cache.problem).c_str());
+  std::optional<Calibration> c = find_calibration(cache, current_calibration_key(threads));
+  return c ? gemm_ceiling(*c, path) : GemmCeiling{};
+}
+}  // namespace
 
 Command make_profile_command(CLI::App& root) {
   auto model = std::make_shared<ModelOptions>();
@@ -26,12 +45,14 @@ Command make_profile_command(CLI::App& root) {
       emit(*out, format_profile(analyze_cost(load_graph(model->model, model->overrides())), nullptr, out->parsed()));
       return kExitOk;
     }
+    GemmCeiling ceiling = cached_ceiling(*threads);
     Model loaded = load_for_execution(*model, *engine);
     const Graph& g = loaded.graph;
     CostReport cost = analyze_cost(g);
     Executor exec(g, loaded.weights, ExecOptions{*threads});
     std::vector<float> input = random_input(g.input().out);
     ProfileTimings t = profile_model(g, exec, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
+    t.machine.ceiling = ceiling;
     emit(*out, format_profile(cost, &t, out->parsed()));
     return kExitOk;
   };

@@ -30,6 +30,7 @@ Command make_bench_command(CLI::App& root);
 Command make_run_command(CLI::App& root);
 Command make_classify_command(CLI::App& root);
 Command make_import_command(CLI::App& root);
+Command make_calibrate_command(CLI::App& root);
 
 // Options shared by the commands that take a model.
 struct ModelOptions {

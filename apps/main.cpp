@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   root.require_subcommand(1);
   std::vector<Command> commands{make_profile_command(root), make_bench_command(root), make_compare_command(root),
                                 make_run_command(root), make_classify_command(root),
-                                make_import_command(root), make_info_command(root)};
+                                make_import_command(root), make_info_command(root), make_calibrate_command(root)};
   try {
     root.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

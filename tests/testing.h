@@ -107,9 +107,20 @@ inline CommandResult run_command(const std::string& command) {
   return r;
 }
 
-// Runs the built mnet binary with `args` (already shell-quoted where needed).
-inline CommandResult run_mnet(const std::string& args) {
-  return run_command(std::string(MNET_BINARY) + " " + args);
+// `s` as one shell word, single-quoted.
+inline std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs the built mnet binary with `args` (already shell-quoted where needed). MNET_CACHE_DIR points
+// at `cache_dir`, by default a fresh empty folder, so that no test reads or writes the user's
+// calibration cache in $HOME and every profile is "not measured" unless a test calibrated.
+inline CommandResult run_mnet(const std::string& args, const std::string& cache_dir = "") {
+  TempDir empty_cache;
+  std::string dir = cache_dir.empty() ? empty_cache.path.string() : cache_dir;
+  return run_command("MNET_CACHE_DIR=" + shell_quote(dir) + " " + MNET_BINARY + " " + args);
 }
 
 // The low `bytes` bytes of v, least significant first.

@@ -35,6 +35,29 @@ std::string shapes(const std::vector<Shape>& in) {
 
 double gflops(int64_t madds, double ms) { return ms > 0 ? 2.0 * double(madds) / (ms * 1e6) : 0.0; }
 
+bool has_ceiling(const ProfileTimings* t) { return t && t->machine.ceiling.gflops > 0; }
+
+// The GFLOP/s cell and, with a ceiling, the "% ceil" cell of a row; empty for rows without
+// multiply-adds.
+std::vector<std::string> rate_cells(int64_t madds, double ms, const ProfileTimings& t) {
+  std::vector<std::string> cells{madds ? fixed(gflops(madds, ms), 1) : ""};
+  if (has_ceiling(&t))
+    cells.push_back(madds ? fixed(100.0 * ceiling_fraction(gflops(madds, ms), t.machine.ceiling), 1) : "");
+  return cells;
+}
+
+// The header line on the ceiling: what it is and where it came from, or that there is none.
+std::string ceiling_line(const MachineInfo& m) {
+  const GemmCeiling& c = m.ceiling;
+  if (c.gflops <= 0) {
+    return "GEMM ceiling: not measured (run mnet calibrate" +
+           (m.threads == 1 ? std::string() : " --threads " + std::to_string(m.threads)) + ")";
+  }
+  return "GEMM ceiling: " + fixed(c.gflops, 1) + " GFLOP/s, the engine's best 1x1 convolution (" + c.shape +
+         "), measured by mnet calibrate " + c.measured_at + ", read from " + c.cache_file +
+         "; % ceil = GFLOP/s / ceiling";
+}
+
 std::string pct_cell(double p) { return fixed(p, 2); }
 
 nlohmann::json stats_json(const LatencyStats& s) {
@@ -65,6 +88,8 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
       l["median_ms"] = lt.median_ms;
       l["time_pct"] = layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0.0;
       l["gflops"] = gflops(r.madds, lt.median_ms);
+      if (has_ceiling(t) && lt.fused_into.empty() && r.madds > 0)
+        l["ceiling_fraction"] = ceiling_fraction(gflops(r.madds, lt.median_ms), t->machine.ceiling);
       if (!lt.fused_into.empty()) l["fused_into"] = lt.fused_into;
       type_ms[r.category] += lt.median_ms;
     }
@@ -81,6 +106,9 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
     if (t) {
       e["median_ms"] = type_ms[b.category];
       e["time_pct"] = layer_sum > 0 ? 100.0 * type_ms[b.category] / layer_sum : 0.0;
+      if (b.madds > 0) e["gflops"] = gflops(b.madds, type_ms[b.category]);
+      if (has_ceiling(t) && b.madds > 0)
+        e["ceiling_fraction"] = ceiling_fraction(gflops(b.madds, type_ms[b.category]), t->machine.ceiling);
     }
     by_type.push_back(e);
   }
@@ -89,7 +117,14 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
     j["machine"] = {{"cpu", t->machine.cpu},         {"threads", t->machine.threads},
                     {"openblas", t->machine.blas},   {"openblas_core", t->machine.blas_core},
                     {"runs", t->machine.runs},       {"warmup", t->machine.warmup}};
-    if (t->machine.gemm_ceiling_gflops > 0) j["machine"]["gemm_ceiling_gflops"] = t->machine.gemm_ceiling_gflops;
+    const GemmCeiling& c = t->machine.ceiling;
+    j["ceiling_gflops"] = has_ceiling(t) ? json(c.gflops) : json(nullptr);
+    j["ceiling"] = has_ceiling(t) ? json{{"measured", true},
+                                         {"gflops", c.gflops},
+                                         {"shape", c.shape},
+                                         {"measured_at", c.measured_at},
+                                         {"cache_file", c.cache_file}}
+                                  : json{{"measured", false}, {"note", ceiling_line(t->machine)}};
     j["layer_sum_ms"] = t->layer_sum_ms;
     j["model_latency"] = stats_json(t->model);
     j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
@@ -99,15 +134,21 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
 
 }  // namespace
 
+double ceiling_fraction(double achieved_gflops, const GemmCeiling& ceiling) {
+  return ceiling.gflops > 0 ? achieved_gflops / ceiling.gflops : 0.0;
+}
+
 std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format) {
   if (format == Format::json) return format_json(cost, t);
 
   Table layers;
   layers.header = {"#", "layer", "type", "in", "out", "MAdds", "params", "MAdds %"};
   layers.right_aligned = {true, false, false, false, false, true, true, true};
+  std::vector<std::string> timing_columns{"ms", "time %", "GFLOP/s"};
+  if (has_ceiling(t)) timing_columns.push_back("% ceil");
   if (t) {
-    for (const char* h : {"ms", "time %", "GFLOP/s"}) layers.header.push_back(h);
-    for (int i = 0; i < 3; ++i) layers.right_aligned.push_back(true);
+    for (const auto& h : timing_columns) layers.header.push_back(h);
+    layers.right_aligned.resize(layers.header.size(), true);
   }
   std::map<std::string, double> type_ms;
   double layer_sum = t ? t->layer_sum_ms : 0;
@@ -122,11 +163,12 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
       const LayerTiming& lt = t->by_node[r.node];
       type_ms[r.category] += lt.median_ms;
       if (!lt.fused_into.empty()) {
-        row.insert(row.end(), {"fused", "", ""});
+        row.push_back("fused");
+        row.resize(layers.header.size());
       } else {
         row.push_back(fixed(lt.median_ms, 4));
         row.push_back(pct_cell(layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0));
-        row.push_back(r.madds ? fixed(gflops(r.madds, lt.median_ms), 1) : "");
+        for (auto& cell : rate_cells(r.madds, lt.median_ms, *t)) row.push_back(std::move(cell));
       }
     }
     layers.add_row(row);
@@ -137,8 +179,8 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
   types.header = {"type", "layers", "MAdds", "MAdds %", "params", "params %", "weights %"};
   types.right_aligned = {false, true, true, true, true, true, true};
   if (t) {
-    for (const char* h : {"ms", "time %", "GFLOP/s"}) types.header.push_back(h);
-    for (int i = 0; i < 3; ++i) types.right_aligned.push_back(true);
+    for (const auto& h : timing_columns) types.header.push_back(h);
+    types.right_aligned.resize(types.header.size(), true);
   }
   for (const auto& b : cost.by_type) {
     std::vector<std::string> row{b.category, std::to_string(b.layers), with_commas(b.madds), pct_cell(b.madds_pct),
@@ -147,13 +189,16 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
       double ms = type_ms[b.category];
       row.push_back(fixed(ms, 3));
       row.push_back(pct_cell(layer_sum > 0 ? 100.0 * ms / layer_sum : 0));
-      row.push_back(b.madds ? fixed(gflops(b.madds, ms), 1) : "");
+      for (auto& cell : rate_cells(b.madds, ms, *t)) row.push_back(std::move(cell));
     }
     types.add_row(row);
   }
   std::vector<std::string> total{"total", std::to_string(cost.layers.size()), with_commas(cost.madds), "100.00",
                                  with_commas(cost.params), "100.00", "100.00"};
-  if (t) total.insert(total.end(), {fixed(layer_sum, 3), "100.00", fixed(gflops(cost.madds, layer_sum), 1)});
+  if (t) {
+    total.insert(total.end(), {fixed(layer_sum, 3), "100.00"});
+    for (auto& cell : rate_cells(cost.madds, layer_sum, *t)) total.push_back(std::move(cell));
+  }
   types.rules_before.push_back(types.rows.size());
   types.add_row(total);
 
@@ -166,7 +211,7 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
     const MachineInfo& m = t->machine;
     heading += "\nmeasured on " + m.cpu + ", " + std::to_string(m.threads) + " thread(s), OpenBLAS core " +
                m.blas_core + " (" + m.blas + "), " + std::to_string(m.runs) + " runs after " +
-               std::to_string(m.warmup) + " warm-up";
+               std::to_string(m.warmup) + " warm-up\n" + ceiling_line(m);
   }
   if (format == Format::md) {
     out += "**" + heading + "**\n\n" + layers.render(format) + "\n" + types.render(format);

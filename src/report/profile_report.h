@@ -14,6 +14,19 @@ struct LatencyStats {
 };
 LatencyStats latency_stats(std::vector<double> samples_ms);
 
+// The GEMM ceiling `mnet calibrate` measured and cached for this CPU, thread count, OpenBLAS
+// and mnet version: the best rate the engine's own 1x1 convolution reached on large,
+// compute-bound shapes. Reports compare achieved GFLOP/s against it; they never measure it.
+struct GemmCeiling {
+  double gflops = 0;        // FLOPs = 2 × multiply-adds; 0: not measured
+  std::string shape;        // the convolution that reached it, e.g. "conv1x1 512->512 at 28x28"
+  std::string measured_at;  // UTC, e.g. "2025-06-01 10:20 UTC"
+  std::string cache_file;   // where it was read from
+};
+
+// Achieved over ceiling (1.0 = the ceiling); 0 when the ceiling is not measured.
+double ceiling_fraction(double achieved_gflops, const GemmCeiling& ceiling);
+
 // What a reader needs to trust measured figures.
 struct MachineInfo {
   std::string cpu;
@@ -22,7 +35,7 @@ struct MachineInfo {
   int threads = 1;
   int runs = 0;
   int warmup = 0;
-  double gemm_ceiling_gflops = 0;  // 0 when not calibrated
+  GemmCeiling ceiling;
 };
 
 struct LayerTiming {
@@ -38,7 +51,8 @@ struct ProfileTimings {
 };
 
 // The per-layer table followed by the by-type breakdown (the V1 paper's Table 2). With timings,
-// latency, share of time and GFLOP/s (FLOPs = 2 × multiply-adds) are added.
+// latency, share of time and GFLOP/s (FLOPs = 2 × multiply-adds) are added, and with a measured
+// GEMM ceiling the share of it each layer and type reaches ("% ceil").
 std::string format_profile(const CostReport& cost, const ProfileTimings* timings, Format format);
 
 }  // namespace mnet

@@ -35,15 +35,19 @@ MachineInfo machine_info(int threads, const TimingOptions& options) {
   return m;
 }
 
-LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options) {
-  for (int i = 0; i < options.warmup; ++i) exec.run(input);
+LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options) {
+  for (int i = 0; i < options.warmup; ++i) run();
   std::vector<double> samples;
   for (int i = 0; i < options.runs; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    exec.run(input);
+    run();
     samples.push_back(elapsed_ms(t0));
   }
   return latency_stats(samples);
+}
+
+LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options) {
+  return time_runs([&] { exec.run(input); }, options);
 }
 
 ProfileTimings profile_model(const Graph& graph, Executor& exec, const float* input, const TimingOptions& options,

@@ -1,4 +1,6 @@
 #pragma once
+#include <functional>
+
 #include "report/profile_report.h"
 #include "run/executor.h"
 
@@ -8,6 +10,9 @@ struct TimingOptions {
   int runs = 50;
   int warmup = 10;
 };
+
+// Latency of `run`: options.warmup untimed calls, then options.runs timed ones.
+LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options);
 
 // Whole-model latency without per-layer timers.
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options);

@@ -1,0 +1,86 @@
+#pragma once
+// The machine's GEMM ceiling: the best rate the engine's own 1x1 convolution reaches on large,
+// compute-bound shapes, measured by `mnet calibrate` and cached so that `mnet profile` can show
+// each layer's share of it without measuring anything itself.
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "report/profile_report.h"
+
+namespace mnet {
+
+constexpr uint64_t kMaxCalibrationCacheBytes = 1 << 20;
+
+// What a ceiling depends on: a cached one counts only where all of these are the same.
+struct CalibrationKey {
+  std::string cpu;        // "model name" of /proc/cpuinfo
+  int threads = 1;
+  std::string blas;       // OpenBLAS configuration string
+  std::string blas_core;  // core type OpenBLAS chose
+  std::string mnet_version;
+  bool operator==(const CalibrationKey& o) const {
+    return cpu == o.cpu && threads == o.threads && blas == o.blas && blas_core == o.blas_core &&
+           mnet_version == o.mnet_version;
+  }
+};
+// The key of this machine, OpenBLAS and mnet build at `threads` threads.
+CalibrationKey current_calibration_key(int threads);
+
+// One timed shape: a 1x1 convolution through the Executor, or the raw sgemm.
+struct ShapeRate {
+  std::string shape;  // "conv1x1 512->512 at 28x28", "sgemm 1024x1024x1024"
+  int64_t madds = 0;
+  double median_ms = 0;
+  int runs = 0;
+  double gflops = 0;  // 2 · madds / median seconds
+};
+
+struct Calibration {
+  CalibrationKey key;
+  double ceiling_gflops = 0;       // the best of `shapes`
+  std::string ceiling_shape;       // the shape that reached it
+  std::vector<ShapeRate> shapes;   // the engine's 1x1 convolutions
+  ShapeRate sgemm;                 // raw cblas_sgemm on a large square, for context only
+  std::string measured_at;         // UTC, "2025-06-01 10:20 UTC"
+};
+
+// Times the engine's 1x1 convolution on a few compute-bound shapes (a one-layer graph run by the
+// Executor, so whatever kernel the engine uses is what gets measured) and cblas_sgemm on a
+// 1024³ square: the median of several runs after a warm-up, about 2 s per thread count.
+Calibration measure_calibration(int threads);
+
+// The cache file: $MNET_CACHE_DIR/calibration.json, else $XDG_CACHE_HOME/mnet/calibration.json,
+// else $HOME/.cache/mnet/calibration.json. Empty variables count as unset, a relative
+// XDG_CACHE_HOME is ignored (as the XDG spec says); "" when none applies.
+std::string calibration_cache_path(const std::string& mnet_cache_dir, const std::string& xdg_cache_home,
+                                   const std::string& home);
+std::string calibration_cache_path();  // from the environment
+
+// The entries of a cache file. A missing file is an empty cache; an unreadable or malformed one
+// is also read as empty, with `problem` saying what is wrong ("PATH: ...").
+struct CalibrationCache {
+  std::vector<Calibration> entries;
+  std::string problem;
+};
+CalibrationCache read_calibration_cache(const std::string& path);
+
+// The entry for `key`, if the cache has one.
+std::optional<Calibration> find_calibration(const CalibrationCache& cache, const CalibrationKey& key);
+
+// Adds `c` to the entries, replacing any with the same key.
+void put_calibration(CalibrationCache& cache, const Calibration& c);
+
+// Creates the folder of the cache file `path` if it does not exist. Throws RunError naming it.
+void create_cache_folder(const std::string& path);
+// Writes the entries atomically, creating the folder if needed. Throws RunError naming the path.
+void write_calibration_cache(const std::string& path, const CalibrationCache& cache);
+
+// One entry as the cache file and `mnet calibrate --format json` write it.
+nlohmann::json calibration_json(const Calibration& c);
+
+// The ceiling as reports show it.
+GemmCeiling gemm_ceiling(const Calibration& c, const std::string& cache_file);
+
+}  // namespace mnet

@@ -1,0 +1,302 @@
+// The GEMM ceiling: the cache file's location, keying, corrupt files, the "% ceil" arithmetic in
+// the profile report, and `mnet calibrate` / `mnet profile` end to end on temporary cache folders.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "config/config.h"
+#include "cost/cost.h"
+#include "report/profile_report.h"
+#include "run/calibrate.h"
+#include "testing.h"
+
+using namespace mnet;
+using namespace mnet::testing;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+Calibration sample(int threads, double ceiling) {
+  Calibration c;
+  c.key = CalibrationKey{"Test CPU 9000", threads, "OpenBLAS 0.3.21 test", "Haswell", "0.1.0"};
+  c.ceiling_gflops = ceiling;
+  c.ceiling_shape = "conv1x1 512->512 at 28x28";
+  c.shapes = {ShapeRate{"conv1x1 512->512 at 28x28", 205520896, 2.0, 50, 2.0 * 205520896 / 2.0e6}};
+  c.sgemm = ShapeRate{"sgemm 1024x1024x1024", 1073741824, 20.0, 10, 2.0 * 1073741824 / 20.0e6};
+  c.measured_at = "2025-01-02 03:04 UTC";
+  return c;
+}
+
+std::string config(const std::string& name) { return source_path("configs/" + name); }
+
+// One 1x1 convolution, 8 -> 16 channels at 10x10: 12,800 multiply-adds.
+CostReport one_conv_cost() {
+  return analyze_cost(parse_config(R"({"name": "one", "resolution": 10, "input_channels": 8,
+                                       "layers": [{"type": "conv", "name": "pw", "out": 16, "kernel": 1}]})",
+                                   "one.json"));
+}
+
+// Timings at which the convolution runs at exactly 100 GFLOP/s: 25,600 FLOPs in 256 ns.
+ProfileTimings timings_at_100_gflops(double ceiling_gflops, int threads = 1) {
+  ProfileTimings t;
+  t.machine.threads = threads;
+  t.machine.runs = 3;
+  t.machine.ceiling = GemmCeiling{ceiling_gflops, "conv1x1 512->512 at 28x28", "2025-01-02 03:04 UTC", "/x/calibration.json"};
+  t.by_node.resize(2);
+  t.by_node[1].median_ms = 0.000256;
+  t.layer_sum_ms = 0.000256;
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("the calibration cache lives in MNET_CACHE_DIR, else XDG_CACHE_HOME/mnet, else ~/.cache/mnet") {
+  CHECK(calibration_cache_path("/c", "/x", "/h") == "/c/calibration.json");
+  CHECK(calibration_cache_path("/c/", "/x", "/h") == "/c/calibration.json");
+  CHECK(calibration_cache_path("", "/x", "/h") == "/x/mnet/calibration.json");
+  CHECK(calibration_cache_path("", "", "/h") == "/h/.cache/mnet/calibration.json");
+  CHECK(calibration_cache_path("", "relative", "/h") == "/h/.cache/mnet/calibration.json");  // XDG: ignored
+  CHECK(calibration_cache_path("", "", "").empty());
+}
+
+TEST_CASE("a cached ceiling counts only for the same CPU, threads, OpenBLAS and mnet version") {
+  CalibrationCache cache;
+  put_calibration(cache, sample(1, 200));
+  put_calibration(cache, sample(2, 350));
+  CalibrationKey key = sample(1, 0).key;
+  REQUIRE(find_calibration(cache, key));
+  CHECK(find_calibration(cache, key)->ceiling_gflops == 200);
+
+  CalibrationKey two = key;
+  two.threads = 2;
+  CHECK(find_calibration(cache, two)->ceiling_gflops == 350);
+  // Any one field different: no ceiling.
+  for (auto change : std::vector<void (*)(CalibrationKey&)>{
+           [](CalibrationKey& k) { k.threads = 4; },
+           [](CalibrationKey& k) { k.cpu = "Another CPU"; },
+           [](CalibrationKey& k) { k.blas = "OpenBLAS 0.3.26 test"; },
+           [](CalibrationKey& k) { k.blas_core = "SkylakeX"; },
+           [](CalibrationKey& k) { k.mnet_version = "0.2.0"; },
+       }) {
+    CalibrationKey other = key;
+    change(other);
+    CHECK_FALSE(find_calibration(cache, other));
+  }
+
+  // Re-measuring replaces the entry of the same key and keeps the others.
+  put_calibration(cache, sample(1, 210));
+  CHECK(cache.entries.size() == 2);
+  CHECK(find_calibration(cache, key)->ceiling_gflops == 210);
+}
+
+TEST_CASE("the key of this machine names its CPU, OpenBLAS and mnet version") {
+  CalibrationKey k = current_calibration_key(2);
+  CHECK(k.threads == 2);
+  CHECK(!k.cpu.empty());
+  CHECK_THAT(k.blas, Contains("OpenBLAS"));
+  CHECK(!k.blas_core.empty());
+  CHECK(k.mnet_version == MNET_VERSION);
+}
+
+TEST_CASE("the calibration cache round-trips through its file and is written into a new folder") {
+  TempDir tmp;
+  std::string path = tmp.file("new/folder/calibration.json");
+  CalibrationCache cache;
+  put_calibration(cache, sample(1, 200.5));
+  put_calibration(cache, sample(2, 350.25));
+  write_calibration_cache(path, cache);
+  CalibrationCache back = read_calibration_cache(path);
+  CHECK(back.problem.empty());
+  REQUIRE(back.entries.size() == 2);
+  const Calibration& c = back.entries[1];
+  CHECK(c.key == sample(2, 0).key);
+  CHECK(c.ceiling_gflops == 350.25);
+  CHECK(c.ceiling_shape == "conv1x1 512->512 at 28x28");
+  CHECK(c.measured_at == "2025-01-02 03:04 UTC");
+  REQUIRE(c.shapes.size() == 1);
+  CHECK(c.shapes[0].runs == 50);
+  CHECK(c.sgemm.madds == 1073741824);
+  CHECK(c.sgemm.median_ms == 20.0);
+  CHECK(std::distance(fs::directory_iterator(tmp.path / "new/folder"), fs::directory_iterator()) == 1);  // no temp file left
+}
+
+TEST_CASE("a missing cache is empty and says nothing; a corrupt one is empty and says what is wrong") {
+  TempDir tmp;
+  CalibrationCache missing = read_calibration_cache(tmp.file("calibration.json"));
+  CHECK(missing.entries.empty());
+  CHECK(missing.problem.empty());
+
+  std::string good = [&] {
+    CalibrationCache c;
+    put_calibration(c, sample(1, 200));
+    write_calibration_cache(tmp.file("good.json"), c);
+    return read_text(tmp.file("good.json"));
+  }();
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string s = good;
+    REQUIRE(s.find(from) != std::string::npos);
+    return s.replace(s.find(from), from.size(), to);
+  };
+  struct Case {
+    std::string content, problem;
+  };
+  std::vector<Case> cases = {
+      {"", "not a calibration cache: not valid JSON"},
+      {"{\"mnet_calibration_cache\": 1, \"entries\": [", "not a calibration cache: not valid JSON"},
+      {std::string("\x00\xff\xfe", 3), "not a calibration cache: not valid JSON"},
+      {"[]", "not a calibration cache: /: must be an object"},
+      {"{\"entries\": []}", "/mnet_calibration_cache: must be 1"},
+      {"{\"mnet_calibration_cache\": 2, \"entries\": []}", "/mnet_calibration_cache: must be 1"},
+      {"{\"mnet_calibration_cache\": 1, \"entries\": {}}", "/entries: must be an array"},
+      {"{\"mnet_calibration_cache\": 1, \"entries\": [7]}", "/entries/0: must be an object"},
+      {replaced("\"ceiling_gflops\": 200.0", "\"ceiling_gflops\": -1"), "/entries/0/ceiling_gflops: must be a positive number"},
+      {replaced("\"ceiling_gflops\": 200.0", "\"ceiling_gflops\": \"fast\""), "/entries/0/ceiling_gflops: must be a positive number"},
+      {replaced("\"ceiling_gflops\": 200.0,", ""), "/entries/0: missing 'ceiling_gflops'"},
+      {replaced("\"threads\": 1", "\"threads\": 0"), "/entries/0/threads: must be an integer of at least 1"},
+      {replaced("\"cpu\": \"Test CPU 9000\"", "\"cpu\": 9000"), "/entries/0/cpu: must be a string"},
+      {replaced("\"runs\": 10", "\"runs\": 1.5"), "/entries/0/sgemm/runs: must be an integer of at least 1"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.content);
+    std::string path = tmp.write("calibration.json", c.content);
+    CalibrationCache cache = read_calibration_cache(path);
+    CHECK(cache.entries.empty());
+    CHECK_THAT(cache.problem, StartsWith(path + ": "));
+    CHECK_THAT(cache.problem, Contains(c.problem));
+  }
+
+  fs::create_directory(tmp.path / "folder.json");
+  CalibrationCache folder = read_calibration_cache(tmp.file("folder.json"));
+  CHECK(folder.entries.empty());
+  CHECK_THAT(folder.problem, Contains("is a directory"));
+}
+
+TEST_CASE("% ceil is the achieved GFLOP/s over the ceiling, per layer, per type and in total") {
+  CHECK(ceiling_fraction(100, GemmCeiling{200, "", "", ""}) == 0.5);
+  CHECK(ceiling_fraction(250, GemmCeiling{200, "", "", ""}) == 1.25);  // shown as measured, not clamped
+  CHECK(ceiling_fraction(100, GemmCeiling{}) == 0);
+
+  CostReport cost = one_conv_cost();
+  REQUIRE(cost.madds == 12800);
+  ProfileTimings t = timings_at_100_gflops(400);
+
+  std::string table = format_profile(cost, &t, Format::table);
+  CHECK_THAT(table, Contains("GEMM ceiling: 400.0 GFLOP/s, the engine's best 1x1 convolution (conv1x1 512->512 at "
+                             "28x28), measured by mnet calibrate 2025-01-02 03:04 UTC, read from /x/calibration.json"));
+  CHECK_THAT(table, Contains("GFLOP/s  % ceil"));
+  CHECK_THAT(table, Contains("100.0    25.0\n"));  // the layer, its type and the total
+
+  std::string csv = format_profile(cost, &t, Format::csv);
+  CHECK_THAT(csv, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %,ms,time %,GFLOP/s,% ceil\n"));
+  CHECK_THAT(csv, Contains(",100.0,25.0\n"));
+  CHECK_THAT(format_profile(cost, &t, Format::md), Contains("100.0 |   25.0 |"));
+
+  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json));
+  CHECK(j["ceiling_gflops"] == 400.0);
+  CHECK(j["ceiling"]["shape"] == "conv1x1 512->512 at 28x28");
+  CHECK(j["ceiling"]["cache_file"] == "/x/calibration.json");
+  CHECK(j["layers"][0]["ceiling_fraction"].get<double>() == Approx(0.25));
+  CHECK(j["by_type"][0]["ceiling_fraction"].get<double>() == Approx(0.25));
+}
+
+TEST_CASE("without a ceiling the profile says it is not measured and has no % ceil") {
+  CostReport cost = one_conv_cost();
+  ProfileTimings t = timings_at_100_gflops(0);
+  std::string table = format_profile(cost, &t, Format::table);
+  CHECK_THAT(table, Contains("\nGEMM ceiling: not measured (run mnet calibrate)\n"));
+  CHECK(table.find("% ceil") == std::string::npos);
+  CHECK(format_profile(cost, &t, Format::csv).find("% ceil") == std::string::npos);
+  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json));
+  CHECK(j["ceiling_gflops"].is_null());
+  CHECK(j["ceiling"]["measured"] == false);
+  CHECK(!j["layers"][0].contains("ceiling_fraction"));
+
+  ProfileTimings two = timings_at_100_gflops(0, 2);
+  CHECK_THAT(format_profile(cost, &two, Format::table), Contains("GEMM ceiling: not measured (run mnet calibrate --threads 2)"));
+  CHECK(format_profile(cost, nullptr, Format::table).find("GEMM ceiling") == std::string::npos);  // --cost-only
+}
+
+TEST_CASE("mnet calibrate caches the ceiling and mnet profile then shows % ceil", "[calibrate][e2e]") {
+  TempDir cache;
+  std::string v1 = shell_quote(config("mobilenet_v1.json"));
+
+  CommandResult before = run_mnet("profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
+  REQUIRE(before.exit_code == 0);
+  CHECK_THAT(before.out, Contains("\nGEMM ceiling: not measured (run mnet calibrate)\n"));
+  CHECK(before.out.find("% ceil") == std::string::npos);
+  CHECK(cache.entries().empty());  // a profile never measures, never writes the cache
+
+  CommandResult cal = run_mnet("calibrate --threads 1", cache.path.string());
+  INFO(cal.err);
+  REQUIRE(cal.exit_code == 0);
+  CHECK(cal.err.empty());
+  CHECK_THAT(cal.out, Contains("ceiling GFLOP/s"));
+  CHECK_THAT(cal.out, Contains("conv1x1 "));
+  CHECK_THAT(cal.out, Contains("sgemm 1024x1024x1024"));
+  CHECK_THAT(cal.out, Contains("cached in " + cache.file("calibration.json") + "\n"));
+  CHECK(cache.entries() == std::vector<std::string>{"calibration.json"});
+  CalibrationCache cached = read_calibration_cache(cache.file("calibration.json"));
+  REQUIRE(cached.entries.size() == 1);
+  CHECK(cached.entries[0].key == current_calibration_key(1));
+  CHECK(cached.entries[0].ceiling_gflops > 0);
+  CHECK(cached.entries[0].shapes.size() >= 3);
+
+  CommandResult after = run_mnet("profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
+  INFO(after.err);
+  REQUIRE(after.exit_code == 0);
+  CHECK_THAT(after.out, Contains("\nGEMM ceiling: " + fixed(cached.entries[0].ceiling_gflops, 1) + " GFLOP/s"));
+  CHECK_THAT(after.out, Contains("read from " + cache.file("calibration.json")));
+  CHECK_THAT(after.out, Contains("GFLOP/s  % ceil"));
+
+  CommandResult json = run_mnet("profile " + v1 + " --runs 3 --warmup 1 --format json", cache.path.string());
+  REQUIRE(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["ceiling_gflops"].get<double>() == cached.entries[0].ceiling_gflops);
+  for (const auto& l : j["layers"])
+    if (l["madds"] > 0 && !l.contains("fused_into")) CHECK(l["ceiling_fraction"].get<double>() > 0);
+
+  // The ceiling is per thread count: 1 thread's does not stand in for 2.
+  CommandResult two = run_mnet("profile " + v1 + " --runs 3 --warmup 1 --threads 2", cache.path.string());
+  REQUIRE(two.exit_code == 0);
+  CHECK_THAT(two.out, Contains("GEMM ceiling: not measured (run mnet calibrate --threads 2)"));
+}
+
+TEST_CASE("a corrupt calibration cache is ignored by profile with a note and rewritten by calibrate", "[calibrate][e2e]") {
+  TempDir cache;
+  std::string path = cache.write("calibration.json", "{\"mnet_calibration_cache\": 1, \"entr");
+  CommandResult r = run_mnet("profile " + shell_quote(config("tiny_custom.json")) + " --runs 1 --warmup 0", cache.path.string());
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("GEMM ceiling: not measured (run mnet calibrate)"));
+  CHECK_THAT(r.err, Contains("mnet: " + path + ": not a calibration cache: not valid JSON; ignored (mnet calibrate rewrites it)\n"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // the note and the random-weights line
+
+  CommandResult cal = run_mnet("calibrate --format json -o " + shell_quote(cache.file("report.json")), cache.path.string());
+  REQUIRE(cal.exit_code == 0);
+  CHECK(cal.out.empty());
+  CHECK(cal.err == "mnet: " + path + ": not a calibration cache: not valid JSON; calibrate overwrites it\n");
+  auto report = nlohmann::json::parse(read_text(cache.file("report.json")));
+  CHECK(report["cache_file"] == path);
+  REQUIRE(report["results"].size() == 1);
+  CHECK(report["results"][0]["threads"] == 1);
+  CHECK(report["results"][0]["ceiling_gflops"].get<double>() > 0);
+  CHECK(report["results"][0]["sgemm"]["gflops"].get<double>() > 0);
+  CalibrationCache rewritten = read_calibration_cache(path);
+  CHECK(rewritten.problem.empty());
+  CHECK(rewritten.entries.size() == 1);
+}
+
+TEST_CASE("mnet calibrate fails before measuring when the cache folder cannot be made", "[calibrate][e2e]") {
+  TempDir tmp;
+  std::string file = tmp.write("a-file", "x");
+  CommandResult r = run_mnet("calibrate", file + "/cache");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.err, StartsWith("mnet: error: " + file + "/cache: cannot create the calibration cache folder: "));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.out.empty());
+
+  CHECK(run_mnet("calibrate --threads 0").exit_code == 2);
+  CHECK(run_mnet("calibrate --format csv").exit_code == 2);
+  CommandResult help = run_mnet("calibrate --help");
+  CHECK(help.exit_code == 0);
+  CHECK_THAT(help.out, Contains("example: mnet calibrate --threads 1,2"));
+}
