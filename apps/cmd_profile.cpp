@@ -49,9 +49,12 @@ Command make_profile_command(CLI::App& root) {
     Model loaded = load_for_execution(*model, *engine);
     const Graph& g = loaded.graph;
     CostReport cost = analyze_cost(g);
-    Executor exec(g, loaded.weights, ExecOptions{*threads});
+    ExecOptions layer_by_layer{*threads};
+    layer_by_layer.bands = false;  // each convolution timed on its own
+    Executor layers(g, loaded.weights, layer_by_layer), model(g, loaded.weights, ExecOptions{*threads});
     std::vector<float> input = random_input(g.input().out);
-    ProfileTimings t = profile_model(g, exec, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
+    ProfileTimings t =
+        profile_model(g, layers, model, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
     t.machine.ceiling = ceiling;
     emit(*out, format_profile(cost, &t, out->parsed()));
     return kExitOk;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/npy.h"
+#include "kernels/packed_gemm.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -92,6 +93,23 @@ TEST_CASE("mnet profile measures every executed layer and names the machine") {
     if (l.contains("fused_into")) CHECK(l["median_ms"] == 0.0);
     else CHECK(l["median_ms"].get<double>() > 0);
   }
+}
+
+TEST_CASE("mnet profile times every convolution on its own and the whole model with band chains") {
+  CommandResult r = run_mnet("profile " + config("mobilenet_v2.json") + " --runs 2 --warmup 1 --format json");
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  for (const auto& l : j["layers"])
+    if (l["type"] == "conv" || l["type"] == "dwconv") {
+      INFO(l["name"]);
+      CHECK_FALSE(l.contains("fused_into"));
+      CHECK(l["median_ms"].get<double>() > 0);
+    }
+  // V2's expand -> depthwise -> project chains at 112x112 and 56x56 (layers/conv_bands.h).
+  if (PackedGemm::available())
+    CHECK(j["model_latency"]["band_chains"].get<int>() >= 4);
+  else
+    CHECK(j["model_latency"]["band_chains"] == 0);
 }
 
 TEST_CASE("mnet bench sweeps thread counts") {

@@ -127,6 +127,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
                                   : json{{"measured", false}, {"note", ceiling_line(t->machine)}};
     j["layer_sum_ms"] = t->layer_sum_ms;
     j["model_latency"] = stats_json(t->model);
+    j["model_latency"]["band_chains"] = t->band_chains;
     j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
   }
   return json_text(j);
@@ -220,7 +221,9 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
            "V1 paper's Table 2 does)\n" + types.render(format);
   }
   if (t) {
-    out += "\nwhole model without per-layer timers: median " + fixed(t->model.median, 3) + " ms (p10 " +
+    const std::string bands =
+        t->band_chains ? " (" + std::to_string(t->band_chains) + " convolution chains run in bands, as mnet runs them)" : "";
+    out += "\nwhole model without per-layer timers" + bands + ": median " + fixed(t->model.median, 3) + " ms (p10 " +
            fixed(t->model.p10, 3) + ", p90 " + fixed(t->model.p90, 3) + ", " + std::to_string(t->model.runs) +
            " runs); sum of layer medians " + fixed(t->layer_sum_ms, 3) + " ms; difference " +
            fixed(t->layer_sum_ms - t->model.median, 3) + " ms\n";

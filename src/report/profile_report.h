@@ -48,6 +48,7 @@ struct ProfileTimings {
   std::vector<LayerTiming> by_node;  // indexed by node
   double layer_sum_ms = 0;           // sum of the per-layer medians (instrumented pass)
   LatencyStats model;                // whole model without per-layer timers
+  int band_chains = 0;               // convolution chains the whole-model plan runs in bands
 };
 
 // The per-layer table followed by the by-type breakdown (the V1 paper's Table 2). With timings,

@@ -128,6 +128,7 @@ Executor::Executor(const Graph& graph, const WeightMap& weights, const ExecOptio
           for (size_t k = s; k + 1 < s + length; ++k)
             if (runs_in_[i] == pending[k].last) runs_in_[i] = last;
         chained.push_back({pending[s].first, last, std::move(chain)});
+        ++band_chains_;
         s += length;
         fused = true;
         break;

@@ -36,6 +36,7 @@ class Executor {
   // For every node: the executed node it runs inside (itself when it executes on its own).
   const std::vector<int>& runs_in() const { return runs_in_; }
   int64_t activation_bytes() const;  // planned activation + scratch memory
+  int band_chains() const { return band_chains_; }  // convolution chains run band by band
 
  private:
   struct Step;
@@ -46,6 +47,7 @@ class Executor {
   int output_buffer_ = -1;
   Shape input_shape_, output_shape_;
   int threads_ = 1;
+  int band_chains_ = 0;
 };
 
 }  // namespace mnet

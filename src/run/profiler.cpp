@@ -50,19 +50,19 @@ LatencyStats time_model(Executor& exec, const float* input, const TimingOptions&
   return time_runs([&] { exec.run(input); }, options);
 }
 
-ProfileTimings profile_model(const Graph& graph, Executor& exec, const float* input, const TimingOptions& options,
-                             int threads) {
+ProfileTimings profile_model(const Graph& graph, Executor& layers, Executor& model, const float* input,
+                             const TimingOptions& options, int threads) {
   ProfileTimings t;
   t.machine = machine_info(threads, options);
   size_t n = graph.nodes.size();
   std::vector<std::vector<double>> samples(n);
   NodeObserver record = [&](int node, int64_t ns) { samples[node].push_back(double(ns) / 1e6); };
   NodeObserver ignore = [](int, int64_t) {};
-  for (int i = 0; i < options.warmup; ++i) exec.run(input, &ignore);
-  for (int i = 0; i < options.runs; ++i) exec.run(input, &record);
+  for (int i = 0; i < options.warmup; ++i) layers.run(input, &ignore);
+  for (int i = 0; i < options.runs; ++i) layers.run(input, &record);
   t.by_node.resize(n);
   for (size_t i = 1; i < n; ++i) {
-    int host = exec.runs_in()[i];
+    int host = layers.runs_in()[i];
     if (host != int(i)) {
       t.by_node[i].fused_into = graph.nodes[host].name;
       continue;
@@ -70,7 +70,8 @@ ProfileTimings profile_model(const Graph& graph, Executor& exec, const float* in
     t.by_node[i].median_ms = latency_stats(samples[i]).median;
     t.layer_sum_ms += t.by_node[i].median_ms;
   }
-  t.model = time_model(exec, input, options);
+  t.model = time_model(model, input, options);
+  t.band_chains = model.band_chains();
   return t;
 }
 

@@ -17,9 +17,11 @@ LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& op
 // Whole-model latency without per-layer timers.
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options);
 
-// Per-layer medians from an instrumented pass, then the whole model from a separate pass.
-ProfileTimings profile_model(const Graph& graph, Executor& exec, const float* input, const TimingOptions& options,
-                             int threads);
+// Per-layer medians from an instrumented pass of `layers` (an executor with band chains off, so
+// that each convolution has its own time), then the whole model from a separate pass of `model`
+// (the plan as mnet runs it).
+ProfileTimings profile_model(const Graph& graph, Executor& layers, Executor& model, const float* input,
+                             const TimingOptions& options, int threads);
 
 // CPU model, OpenBLAS configuration and core type, for report headers.
 MachineInfo machine_info(int threads, const TimingOptions& options);
