@@ -27,20 +27,24 @@ std::string version_text() {
 
 void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\n", mnet::one_line(msg).c_str()); }
 
-// libgomp's idle threads spin by default. On a shared 2-core machine a descheduled team member
-// then stalls every parallel region: V2 at 2 threads measured 145-160 ms spinning against 16 ms
-// passive (1 thread: 9-13 ms). libgomp reads the policy once, when it loads, so mnet re-runs
-// itself once with OMP_WAIT_POLICY=passive unless the user chose a policy.
-void prefer_passive_openmp_waiting(char** argv) {
+// How idle OpenMP threads wait. Spinning without end (libgomp's "active") on a shared 2-core
+// machine let a descheduled team member stall every parallel region: V2 at 2 threads took
+// 145-160 ms against 16 ms. Sleeping at once ("passive", GOMP_SPINCOUNT=0) costs a futex wake-up
+// per parallel region: with one region per layer, V2 at 2 threads took 4.7 ms against 2.4 ms
+// with a short spin of 30000 iterations before sleeping, and V3-Small 1.4 against 0.7 ms (also
+// with another process busy on the second core). libgomp reads both once, when it loads, so mnet
+// re-runs itself once with them set unless the user chose a policy.
+void prefer_short_openmp_spinning(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;
   setenv("OMP_WAIT_POLICY", "passive", 1);
+  setenv("GOMP_SPINCOUNT", "30000", 0);
   execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  prefer_passive_openmp_waiting(argv);
+  prefer_short_openmp_spinning(argv);
   using namespace mnet::app;
   CLI::App root{"mnet: runs and profiles MobileNets from their architecture configs.\n"
                 "  example: mnet profile configs/mobilenet_v1.json --cost-only",
