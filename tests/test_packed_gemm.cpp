@@ -48,15 +48,3 @@ TEST_CASE("PackedGemm with K = 0 gives act(bias)") {
   PackedGemm(2, 0, nullptr).run(3, nullptr, C.data(), bias, Act::relu, 1);
   CHECK(C == std::vector<float>{0, 0, 0, 2, 2, 2});
 }
-
-TEST_CASE("ConvGemm gives the same result whichever kernel it picked") {
-  const int M = 20, K = 33, N = 50;
-  const auto A = random_values(size_t(M) * K, 1.0f, 41);
-  const auto B = random_values(size_t(K) * N, 1.0f, 42);
-  std::vector<float> expected(size_t(M) * N), got(size_t(M) * N);
-  gemm_bias_act(M, N, K, A.data(), B.data(), expected.data(), nullptr, Act::hswish, 1);
-  ConvGemm gemm(M, K, A, N);
-  CHECK(gemm.packed() == PackedGemm::available());
-  gemm.run(B.data(), got.data(), nullptr, Act::hswish, 1);
-  REQUIRE(mismatch(got, expected, 1e-4f) == "");
-}

@@ -34,11 +34,3 @@ TEST_CASE("SmallMapGemm on MobileNet's 7×7 layers, 1 and 2 threads") {
     check_against_openblas<SmallMapGemm>(960, 49, 160, true, Act::hswish, threads);
   }
 }
-
-TEST_CASE("ConvGemm takes SmallMapGemm only for 7×7 maps with enough depth") {
-  CHECK(SmallMapGemm::suits(49, 1024));
-  CHECK(SmallMapGemm::suits(49, 128));
-  CHECK_FALSE(SmallMapGemm::suits(49, 96));
-  CHECK_FALSE(SmallMapGemm::suits(196, 512));
-  CHECK_FALSE(SmallMapGemm::suits(50, 512));
-}

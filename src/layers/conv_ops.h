@@ -5,7 +5,7 @@
 
 #include "graph/layer.h"
 #include "kernels/depthwise.h"
-#include "kernels/packed_gemm.h"
+#include "kernels/conv_gemm.h"
 #include "layers/common.h"
 
 namespace mnet {
