@@ -318,10 +318,6 @@ __attribute__((target("avx2,fma"))) void depthwise_channel_avx2(
 
 // ---- AVX-512F: 16 output columns per vector ----
 
-__attribute__((target("avx512f"), always_inline)) inline __mmask16 lanes_below16(int count) {
-  return count >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << std::max(count, 0)) - 1);
-}
-
 __attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_t src_pitch,
                                                          float* dst, size_t dst_pitch, int rows,
                                                          int n) {

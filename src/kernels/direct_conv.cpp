@@ -28,7 +28,7 @@ __attribute__((target("avx512f"))) void output_row(const float* padded_row, cons
                                                    const float* taps_weight, const float* bias, int out_c,
                                                    int out_w, size_t out_plane, Act act, float* out_row) {
   for (int x = 0; x < out_w; x += kLanes) {
-    const __mmask16 lanes = out_w - x >= kLanes ? __mmask16(0xFFFF) : __mmask16((1u << (out_w - x)) - 1);
+    const __mmask16 lanes = lanes_below16(out_w - x);
     for (int c0 = 0; c0 < out_c; c0 += kChannels) {
       __m512 acc[kChannels];
 #pragma GCC unroll 16

@@ -76,22 +76,21 @@ constexpr std::array<std::array<TileFn, sizeof...(R)>, 2> make_tile_table(std::i
 // kTileTable[masked][rows - 1]
 constexpr auto kTileTable = make_tile_table(std::make_integer_sequence<int, kRows>{});
 
-__mmask16 lanes_below(int count) {
-  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
-}
-
 }  // namespace
 
 bool PackedGemm::available() { return __builtin_cpu_supports("avx512f"); }
 
-PackedGemm::PackedGemm(int M, int K, const float* A) : M_(M), K_(K) {
-  const int panels = (M + kRows - 1) / kRows;
-  panels_.assign(size_t(panels) * K * kRows, 0.0f);
+std::vector<float> pack_row_panels(int M, int K, const float* A, int rows) {
+  const int panels = (M + rows - 1) / rows;
+  std::vector<float> packed(size_t(panels) * K * rows, 0.0f);
   for (int m = 0; m < M; ++m) {
-    float* panel = panels_.data() + size_t(m / kRows) * K * kRows;
-    for (int k = 0; k < K; ++k) panel[size_t(k) * kRows + m % kRows] = A[size_t(m) * K + k];
+    float* panel = packed.data() + size_t(m / rows) * K * rows;
+    for (int k = 0; k < K; ++k) panel[size_t(k) * rows + m % rows] = A[size_t(m) * K + k];
   }
+  return packed;
 }
+
+PackedGemm::PackedGemm(int M, int K, const float* A) : M_(M), K_(K), panels_(pack_row_panels(M, K, A, kRows)) {}
 
 void PackedGemm::run(int N, const float* B, size_t ldb, float* C, size_t ldc, const float* bias, Act act,
                      int threads) const {
@@ -124,7 +123,7 @@ void PackedGemm::run(int N, const float* B, size_t ldb, float* C, size_t ldc, co
       const int cols = std::min(kColumns, column_end - col);
       const bool masked = cols < kColumns;
       kTileTable[masked][rows - 1](K_, a, B + col, ldb, C + size_t(row0) * ldc + col, ldc, row_bias, act,
-                                   lanes_below(cols), lanes_below(cols - 16), next_panel);
+                                   lanes_below16(cols), lanes_below16(cols - 16), next_panel);
       next_panel = nullptr;  // the first tile of the panel has fetched it
     }
   }

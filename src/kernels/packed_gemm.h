@@ -10,6 +10,10 @@ namespace mnet {
 // it contiguously; B and C are the activations as they are (row-major, N = H·W), with no copy.
 // Each 12×32 output tile is summed over all of K in registers and leaves through the bias and
 // activation on its way to memory: no second pass over C.
+// A [M, K] row-major → [ceil(M / rows)][K][rows]: k-major panels of `rows` rows, rows past M zero.
+// The weight layout PackedGemm and SmallMapGemm read, each with its own panel height.
+std::vector<float> pack_row_panels(int M, int K, const float* A, int rows);
+
 class PackedGemm {
  public:
   static constexpr int kRows = 12;     // output rows (channels) per tile

@@ -1,11 +1,16 @@
 #pragma once
-// Activations on whole vectors, for the kernels' output passes. Each matches apply_act() bit for
-// bit, NaN included.
+// Activations on whole vectors, for the kernels' output passes (each matches apply_act() bit for
+// bit, NaN included), and the lane mask of a vector's partly used tail.
 #include <immintrin.h>
 
 #include "core/activation.h"
 
 namespace mnet {
+
+// AVX-512 lane mask: lane i set when i < count (count may be <= 0 or >= 16).
+inline __mmask16 lanes_below16(int count) {
+  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
+}
 
 // max/min operand order matches std::max(x, 0) / std::min(x, 6), including for NaN.
 __attribute__((target("avx2,fma"), always_inline)) inline __m256 act_avx2(Act act, __m256 x) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/gemm.h"
+#include "kernels/packed_gemm.h"
 #include "kernels/simd_act.h"
 
 namespace mnet {
@@ -18,10 +19,6 @@ constexpr int kColumns = SmallMapGemm::kColumns;
 constexpr int kVectors = kRows / 16;
 // Below this many multiply-adds one thread finishes before a passive OpenMP team wakes up.
 constexpr int64_t kParallelMadds = int64_t(1) << 20;
-
-__attribute__((target("avx512f"), always_inline)) inline __mmask16 lanes_below(int count) {
-  return count >= 16 ? __mmask16(0xFFFF) : count <= 0 ? __mmask16(0) : __mmask16((1u << count) - 1);
-}
 
 // Rows [0, rows) of a panel times columns [0, 7) of B, summed over all of K in 21 registers,
 // then bias, activation and a scatter into C's rows. `next_panel`, unless null, is pulled
@@ -57,7 +54,7 @@ __attribute__((target("avx512f"))) void tile(int K, const float* panel, const fl
                                                  _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 #pragma GCC unroll 3
   for (int v = 0; v < kVectors; ++v) {
-    const __mmask16 lanes = lanes_below(rows - 16 * v);
+    const __mmask16 lanes = lanes_below16(rows - 16 * v);
     if (!lanes) break;
     const __m512 bias_v = bias ? _mm512_maskz_loadu_ps(lanes, bias + 16 * v) : _mm512_setzero_ps();
     float* c_v = c + size_t(16 * v) * ldc;
@@ -69,14 +66,8 @@ __attribute__((target("avx512f"))) void tile(int K, const float* panel, const fl
 
 }  // namespace
 
-SmallMapGemm::SmallMapGemm(int M, int K, const float* A) : M_(M), K_(K) {
-  const int panels = (M + kRows - 1) / kRows;
-  panels_.assign(size_t(panels) * K * kRows, 0.0f);
-  for (int m = 0; m < M; ++m) {
-    float* panel = panels_.data() + size_t(m / kRows) * K * kRows;
-    for (int k = 0; k < K; ++k) panel[size_t(k) * kRows + m % kRows] = A[size_t(m) * K + k];
-  }
-}
+SmallMapGemm::SmallMapGemm(int M, int K, const float* A)
+    : M_(M), K_(K), panels_(pack_row_panels(M, K, A, kRows)) {}
 
 void SmallMapGemm::run(int N, const float* B, float* C, const float* bias, Act act, int threads) const {
   if (M_ <= 0 || N <= 0) return;
