@@ -3,6 +3,7 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s each, all targets
 # Targets: config safetensors npy tflite image. They run one after another. The growing corpus
 # is kept in build-fuzz/corpus/<target>/ between runs; the committed seeds (tests/fuzz/corpus/),
+# the npy/safetensors/tflite seeds tests/fuzz/make_seeds.py writes at each run,
 # configs/*.json and the models and images of $MNET_TESTDATA (default ../shared/testdata) are
 # read as extra seeds, and so are the inputs that once crashed (tests/fuzz/regressions/<target>/).
 # Crashing, hanging or out-of-memory inputs go to build-fuzz/findings/<target>/ and make the script
@@ -59,6 +60,10 @@ else
 fi
 seeds_from npy 0
 seeds_from safetensors 0
+# The generated npy, safetensors and tflite seeds (model and tensor files are not committed).
+rm -rf "$build/generated"
+/usr/bin/python3 tests/fuzz/make_seeds.py --out "$build/generated" --only npy,safetensors,tflite 2>/dev/null ||
+  { echo "$0: tests/fuzz/make_seeds.py failed (needs /usr/bin/python3 with numpy)" >&2; exit 1; }
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"
@@ -70,7 +75,8 @@ for t in "${targets[@]}"; do
   before=$(find "$findings" -type f | wc -l)
   echo "fuzz_$t: ${seconds}s, -max_len=${max_len[$t]}, log $log" >&2
   status=0
-  seed_dirs=(tests/fuzz/corpus/"$t" "$build/seeds/$t")
+  seed_dirs=("$build/seeds/$t")
+  for d in tests/fuzz/corpus/"$t" "$build/generated/$t"; do [[ -d $d ]] && seed_dirs+=("$d"); done
   # Inputs that once crashed: replayed first, as every seed is.
   [[ -d tests/fuzz/regressions/$t ]] && seed_dirs+=(tests/fuzz/regressions/"$t")
   "$build/fuzz_$t" "$corpus" "${seed_dirs[@]}" \

@@ -93,8 +93,8 @@ std::string png_header_only(uint32_t width, uint32_t height) {
   return std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) + png_chunk("IEND", "");
 }
 
-// A small valid TFLite model from the fuzz seed corpus (written by tests/fuzz/make_tflite_seeds.py).
-std::string seed_tflite() { return read_text(source_path("tests/fuzz/corpus/tflite/float_conv_dw_mean_fc.tflite")); }
+// A small valid TFLite model, one of the fuzz seeds tests/fuzz/make_tflite_seeds.py writes.
+std::string seed_tflite() { return read_text(generated_seed("tflite", "float_conv_dw_mean_fc.tflite")); }
 
 // Everything `mnet run configs/tiny_custom.json` needs, valid, in a temp folder: weights written
 // by the project's own writer, an input of the right shape, and an empty folder for outputs.

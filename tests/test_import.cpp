@@ -161,7 +161,7 @@ std::vector<float> nhwc_conv(const std::vector<float>& x, int h, int w, int c, c
 TEST_CASE("a float TFLite model imports as it is and computes what its tensors say", "[import]") {
   // A tiny float model written by tests/fuzz/make_tflite_seeds.py: CONV_2D 3x3 s2 SAME ReLU6 →
   // DEPTHWISE_CONV_2D 3x3 SAME ReLU → MEAN → FULLY_CONNECTED → SOFTMAX, on an 8x8x3 input.
-  std::string path = source_path("tests/fuzz/corpus/tflite/float_conv_dw_mean_fc.tflite");
+  std::string path = generated_seed("tflite", "float_conv_dw_mean_fc.tflite");
   TfliteModel m = read_tflite(path);
   ImportedModel imported = import_tflite(path);
   Graph g = parse_config(imported.config_json, path);

@@ -114,6 +114,19 @@ inline std::string shell_quote(const std::string& s) {
   return q + "'";
 }
 
+// The path of a seed file tests/fuzz/make_seeds.py generates (target "npy", "safetensors" or
+// "tflite"): model and tensor files are written at test time, not committed. All of them are
+// written once per test process, into a folder removed at exit.
+inline std::string generated_seed(const std::string& target, const std::string& name) {
+  static TempDir folder;
+  static const CommandResult made =
+      run_command("/usr/bin/python3 " + shell_quote(source_path("tests/fuzz/make_seeds.py")) + " --out " +
+                  shell_quote(folder.path.string()) + " --only npy,safetensors,tflite");
+  INFO("tests/fuzz/make_seeds.py: " << made.err);
+  REQUIRE(made.exit_code == 0);
+  return (folder.path / target / name).string();
+}
+
 // Runs the built mnet binary with `args` (already shell-quoted where needed). MNET_CACHE_DIR points
 // at `cache_dir`, by default a fresh empty folder, so that no test reads or writes the user's
 // calibration cache in $HOME and every profile is "not measured" unless a test calibrated.

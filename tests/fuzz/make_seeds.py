@@ -1,9 +1,14 @@
 #!/usr/bin/env python3
-"""Writes the small generated seed files of tests/fuzz/corpus/ (committed; rerun to refresh).
+"""Writes small generated seed files for the fuzzers.
 
-Needs numpy and Pillow (Debian's /usr/bin/python3 has both). Every seed is a small VALID file, so
-the fuzzers start from inputs that reach deep into each reader. Configs come from configs/ and
-real models/images from $MNET_TESTDATA at run time (scripts/fuzz.sh); neither is copied here.
+    make_seeds.py [--out DIR] [--only npy,safetensors,tflite,config,image]
+
+Without --out: the config and image seeds into tests/fuzz/corpus/<target>/, where they are
+committed (rerun to refresh; images need Pillow). With --out: every target (default) into
+DIR/<target>/. The npy, safetensors and tflite seeds are model and tensor files, so they are not
+committed: scripts/fuzz.sh and the tests write them at run time with --out (numpy only). Every seed is a small VALID file, so the fuzzers start from inputs that reach
+deep into each reader. Configs come from configs/ and real models/images from $MNET_TESTDATA at
+run time (scripts/fuzz.sh); neither is copied here.
 """
 import io
 import json
@@ -13,7 +18,6 @@ import sys
 import zlib
 
 import numpy as np
-from PIL import Image
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -109,6 +113,8 @@ def image_bytes(img, fmt, **kw):
 
 
 def image_seeds():
+    global Image
+    from PIL import Image  # only here: the other targets need numpy alone
     rng = np.random.default_rng(3)
     rgb = Image.fromarray(rng.integers(0, 256, (7, 5, 3), dtype=np.uint8), "RGB")
     put("image", "rgb.png", image_bytes(rgb, "PNG"))
@@ -147,11 +153,26 @@ def _interlaced_png(pixels):
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
 
 
-if __name__ == "__main__":
-    npy_seeds()
-    safetensors_seeds()
-    config_seeds()
-    image_seeds()
+def tflite_seeds():
+    sys.path.insert(0, HERE)
     import make_tflite_seeds  # noqa: E402  (flatbuffer builder, kept apart)
     make_tflite_seeds.write(lambda name, data: put("tflite", name, data))
+
+
+WRITERS = {"npy": npy_seeds, "safetensors": safetensors_seeds, "tflite": tflite_seeds,
+           "config": config_seeds, "image": image_seeds}
+
+if __name__ == "__main__":
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", help="folder for <target>/ subfolders (default: tests/fuzz/corpus)")
+    parser.add_argument("--only", help="comma-separated targets (default: all with --out, else config,image)")
+    args = parser.parse_args()
+    if args.out:
+        CORPUS = args.out
+    only = args.only or (",".join(WRITERS) if args.out else "config,image")
+    for target in only.split(","):
+        if target not in WRITERS:
+            raise SystemExit(f"make_seeds.py: unknown target '{target}' ({', '.join(WRITERS)})")
+        WRITERS[target]()
     print("seeds written to", CORPUS, file=sys.stderr)

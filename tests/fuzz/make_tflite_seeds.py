@@ -211,7 +211,8 @@ def quant_model(with_labels):
         return flat
     out = io.BytesIO(flat)
     with zipfile.ZipFile(out, "a", compression=zipfile.ZIP_STORED) as z:
-        z.writestr("labels.txt", "background\ncat\n")
+        # A fixed date, so the same bytes every time.
+        z.writestr(zipfile.ZipInfo("labels.txt", date_time=(2020, 1, 1, 0, 0, 0)), "background\ncat\n")
     return out.getvalue()
 
 
