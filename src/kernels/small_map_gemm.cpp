@@ -21,11 +21,14 @@ constexpr int kVectors = kRows / 16;
 constexpr int64_t kParallelMadds = int64_t(1) << 20;
 
 // Rows [0, rows) of a panel times columns [0, 7) of B, summed over all of K in 21 registers,
-// then bias, activation and a scatter into C's rows. `next_panel`, unless null, is pulled
-// towards L2 meanwhile (as PackedGemm does).
+// then bias, activation and a scatter into C's rows. Meanwhile the first `prefetch_lines` cache
+// lines from `prefetch` are fetched, one per k step: the weights come from L3 once per inference,
+// and with weights not in L2 the layers ran 12-20 % below their in-cache speed. One line per step
+// spread over all the panel's tiles, into L1 (T0), brought that to 4-10 % (T1, or the whole panel
+// during the first tile as before: 10-15 %; scripts/bench_gemm.cpp shapes, 1 thread).
 __attribute__((target("avx512f"))) void tile(int K, const float* panel, const float* b, size_t ldb,
                                              float* c, size_t ldc, const float* bias, int rows, Act act,
-                                             const float* next_panel) {
+                                             const char* prefetch, int prefetch_lines) {
   __m512 acc[kVectors][kColumns];
 #pragma GCC unroll 8
   for (int j = 0; j < kColumns; ++j)
@@ -33,12 +36,7 @@ __attribute__((target("avx512f"))) void tile(int K, const float* panel, const fl
     for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_setzero_ps();
   for (int k = 0; k < K; ++k) {
     const float* a = panel + size_t(k) * kRows;
-    if (next_panel) {
-      const char* next = reinterpret_cast<const char*>(next_panel + size_t(k) * kRows);
-      _mm_prefetch(next, _MM_HINT_T1);
-      _mm_prefetch(next + 64, _MM_HINT_T1);
-      _mm_prefetch(next + 128, _MM_HINT_T1);
-    }
+    if (k < prefetch_lines) _mm_prefetch(prefetch + 64 * size_t(k), _MM_HINT_T0);
     __m512 a_v[kVectors];
 #pragma GCC unroll 3
     for (int v = 0; v < kVectors; ++v) a_v[v] = _mm512_loadu_ps(a + 16 * v);
@@ -82,11 +80,16 @@ void SmallMapGemm::run(int N, const float* B, float* C, const float* bias, Act a
   for (int panel = 0; panel < panels; ++panel) {
     const int row0 = panel * kRows, rows = std::min(kRows, M_ - row0);
     const float* a = panels_.data() + size_t(panel) * K_ * kRows;
-    const float* next_panel = panel + 1 < panels ? a + size_t(K_) * kRows : nullptr;
+    // The next panel's lines, one per k step, spread over this panel's tiles.
+    const int panel_lines = K_ * kRows / 16;
+    const char* next_panel = reinterpret_cast<const char*>(a + size_t(K_) * kRows);
+    int lines_left = panel + 1 < panels ? panel_lines : 0;
     for (int col = 0; col < N; col += kColumns) {
+      const int lines = std::min(lines_left, K_);
       tile(K_, a, B + col, size_t(N), C + size_t(row0) * N + col, size_t(N), bias ? bias + row0 : nullptr, rows,
-           act, next_panel);
-      next_panel = nullptr;  // the first tile of the panel has fetched it
+           act, next_panel, lines);
+      next_panel += 64 * size_t(lines);
+      lines_left -= lines;
     }
   }
 }
