@@ -194,7 +194,7 @@ TEST_CASE("depthwise kernels outside the fast path fall back to the reference ke
 
 TEST_CASE("depthwise gives bit-identical results with 1 and 2 threads") {
   // Both above the size where the work is split between threads: 3×3 stride 1 (direct from the
-  // input) and stride 2 (padded plane), with odd channel counts.
+  // input) and stride 2, with odd channel counts.
   for (DepthwiseParams p : {symmetric(97, 56, 55, 3, 1), symmetric(145, 56, 57, 3, 2)}) {
     p.act = Act::hswish;
     const auto in = random_values(size_t(p.channels) * p.in_h * p.in_w, 2.0f, 31);

@@ -20,10 +20,17 @@ constexpr int kRowBlock = 4;
 // The padded plane is filled this many rows ahead of the row blocks, so the rows a block reads
 // are still in L1 while the whole plane (58 KB at 112×112) would not be.
 constexpr int kFillAheadRows = 16;
-// Below this many multiply-adds (~10 µs) one thread finishes before a passive OpenMP team wakes.
-constexpr int64_t kParallelMadds = int64_t(1) << 19;
+// Below this much work (~10 µs) one thread finishes before a passive OpenMP team wakes. Work counts
+// whole vectors of outputs and, at stride 2, the input each reads: multiply-adds alone called a
+// 7×7 map with 1024 channels small, and it took 37 µs on one thread.
+constexpr int64_t kParallelWork = int64_t(1) << 19;
+
 
 int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
+
+int64_t parallel_work(const DepthwiseParams& p) {
+  return int64_t(p.channels) * p.out_h * round_up(p.out_w, kMaxLanes) * p.kernel * p.kernel * p.stride * p.stride;
+}
 
 bool on_fast_path(const DepthwiseParams& p) {
   return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2);
@@ -329,33 +336,6 @@ __attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_
   }
 }
 
-__attribute__((target("avx512f"))) void deinterleave_rows_avx512(const float* src, size_t src_pitch,
-                                                                 float* even, size_t dst_pitch,
-                                                                 int odd_offset, int rows, int n) {
-  const __m512i even_index =
-      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-  const __m512i odd_index = _mm512_add_epi32(even_index, _mm512_set1_epi32(1));
-  const int tail = n % 16;  // pairs left after whole vectors: 2·tail floats to read
-  const __mmask16 first_mask = lanes_below16(2 * tail), second_mask = lanes_below16(2 * tail - 16);
-  const __mmask16 store_mask = lanes_below16(tail);
-  for (int r = 0; r < rows; ++r, src += src_pitch, even += dst_pitch) {
-    float* odd = even + odd_offset;
-    int j = 0;
-    for (; j + 16 <= n; j += 16) {
-      const __m512 a = _mm512_loadu_ps(src + 2 * j);
-      const __m512 b = _mm512_loadu_ps(src + 2 * j + 16);
-      _mm512_storeu_ps(even + j, _mm512_permutex2var_ps(a, even_index, b));
-      _mm512_storeu_ps(odd + j, _mm512_permutex2var_ps(a, odd_index, b));
-    }
-    if (j < n) {
-      const __m512 a = _mm512_maskz_loadu_ps(first_mask, src + 2 * j);
-      const __m512 b = _mm512_maskz_loadu_ps(second_mask, src + 2 * j + 16);
-      _mm512_mask_storeu_ps(even + j, store_mask, _mm512_permutex2var_ps(a, even_index, b));
-      _mm512_mask_storeu_ps(odd + j, store_mask, _mm512_permutex2var_ps(a, odd_index, b));
-    }
-  }
-}
-
 template <int K, int S, int R>
 __attribute__((target("avx512f"), always_inline)) inline void output_rows_avx512(
     const float* padded, size_t row_pitch, int odd_offset, const __m512* weight, __m512 bias,
@@ -470,7 +450,76 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_rows_avx512
   }
 }
 
-template <int K>
+
+// Stride 2 straight from the input: for each tap column kx, the 16 inputs a vector of outputs
+// needs (every other column from 2x + kx - pad_left) are picked out of two loaded vectors with
+// one permute; kx and kx + 1 share the two loads. Columns outside the input are masked out of
+// the loads, rows outside it are skipped.
+template <int K, int R>
+__attribute__((target("avx512f"), always_inline)) inline void direct_s2_rows_avx512(
+    const float* in, int in_h, int in_w, int first_row, int pad_left, const __m512* weight,
+    __m512 bias, Act act, int out_w, float* out) {
+  constexpr int kInputRows = 2 * (R - 1) + K;
+  constexpr int kPairs = (K + 1) / 2;
+  const __m512i even_index = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd_index = _mm512_add_epi32(even_index, _mm512_set1_epi32(1));
+  const float* rows[kInputRows];
+#pragma GCC unroll 16
+  for (int r = 0; r < kInputRows; ++r) {
+    const int iy = first_row + r;
+    rows[r] = iy >= 0 && iy < in_h ? in + size_t(iy) * in_w : nullptr;
+  }
+  for (int x = 0; x < out_w; x += 16) {
+    // Pair j covers input columns [2x + 2j - pad_left, +32): masks of its two halves.
+    __mmask16 low_lanes[kPairs], high_lanes[kPairs];
+#pragma GCC unroll 4
+    for (int j = 0; j < kPairs; ++j) {
+      const int begin = 2 * x + 2 * j - pad_left;
+      low_lanes[j] = __mmask16(lanes_below16(in_w - begin) & ~lanes_below16(-begin));
+      high_lanes[j] = __mmask16(lanes_below16(in_w - begin - 16) & ~lanes_below16(-begin - 16));
+    }
+    __m512 acc[R];
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i) acc[i] = bias;
+#pragma GCC unroll 16
+    for (int r = 0; r < kInputRows; ++r) {
+      if (!rows[r]) continue;
+      const float* row = rows[r] + 2 * x - pad_left;
+#pragma GCC unroll 4
+      for (int j = 0; j < kPairs; ++j) {
+        const __m512 low = _mm512_maskz_loadu_ps(low_lanes[j], row + 2 * j);
+        const __m512 high = _mm512_maskz_loadu_ps(high_lanes[j], row + 2 * j + 16);
+#pragma GCC unroll 2
+        for (int q = 0; q < 2; ++q) {
+          const int kx = 2 * j + q;
+          if (kx >= K) continue;
+          const __m512 v = _mm512_permutex2var_ps(low, q ? odd_index : even_index, high);
+#pragma GCC unroll 8
+          for (int i = 0; i < R; ++i) {
+            const int ky = r - 2 * i;
+            if (ky >= 0 && ky < K) acc[i] = _mm512_fmadd_ps(v, weight[ky * K + kx], acc[i]);
+          }
+        }
+      }
+    }
+    const __mmask16 mask = lanes_below16(out_w - x);
+#pragma GCC unroll 8
+    for (int i = 0; i < R; ++i)
+      _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+  }
+}
+
+template <int K, int S, int R>
+__attribute__((target("avx512f"), always_inline)) inline void direct_rows(
+    const float* in, int in_h, int in_w, int first_row, int pad_left, const __m512* weight,
+    __m512 bias, Act act, int out_w, float* out) {
+  if constexpr (S == 1)
+    direct_rows_avx512<K, R>(in, in_h, in_w, first_row, pad_left, weight, bias, act, out_w, out);
+  else
+    direct_s2_rows_avx512<K, R>(in, in_h, in_w, first_row, pad_left, weight, bias, act, out_w, out);
+}
+
+template <int K, int S>
 __attribute__((target("avx512f"))) void depthwise_channel_direct_avx512(
     const DepthwiseParams& p, const PaddedLayout&, const RowMovers&, const float* in, float*,
     const float* weight, float bias, float* out) {
@@ -483,19 +532,19 @@ __attribute__((target("avx512f"))) void depthwise_channel_direct_avx512(
   for (int oy = 0; oy < out_h; oy += kRowBlock) {
     const int rows = std::min(kRowBlock, out_h - oy);
     float* block_out = out + size_t(oy) * out_w;
-    const int first_row = oy - pad_top;
+    const int first_row = S * oy - pad_top;
     switch (rows) {
       case 4:
-        direct_rows_avx512<K, 4>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
+        direct_rows<K, S, 4>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
         break;
       case 3:
-        direct_rows_avx512<K, 3>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
+        direct_rows<K, S, 3>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
         break;
       case 2:
-        direct_rows_avx512<K, 2>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
+        direct_rows<K, S, 2>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
         break;
       default:
-        direct_rows_avx512<K, 1>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
+        direct_rows<K, S, 1>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
         break;
     }
   }
@@ -509,10 +558,14 @@ using ChannelKernel = void (*)(const DepthwiseParams& p, const PaddedLayout& l,
 
 ChannelKernel select_kernel(SimdLevel level, int k, int s) {
   if (level == SimdLevel::avx512) {
-    if (k == 3) return s == 1 ? depthwise_channel_direct_avx512<3> : depthwise_channel_avx512<3, 2>;
+    // Stride 2 reads the input directly too: against the deinterleaved padded plane, in V2 and
+    // V3 (1 thread, per layer) 56→28 0.073 → 0.056 ms, 28→14 0.034 → 0.018, 14→7 (which ran on
+    // AVX2) 0.045 → 0.029; 112→56 0.28 → 0.32 with the layer alone, but no change in the whole
+    // model, where V2's runs in bands.
+    if (k == 3) return s == 1 ? depthwise_channel_direct_avx512<3, 1> : depthwise_channel_direct_avx512<3, 2>;
     // 5×5 stride 1 stays on the padded plane: measured 108 GFLOP/s there against 85 direct at
     // 120ch 28×28 (scripts/bench_kernels.cpp), where 3×3 gained at every size.
-    return s == 1 ? depthwise_channel_avx512<5, 1> : depthwise_channel_avx512<5, 2>;
+    return s == 1 ? depthwise_channel_avx512<5, 1> : depthwise_channel_direct_avx512<5, 2>;
   }
   if (k == 3) return s == 1 ? depthwise_channel_avx2<3, 1> : depthwise_channel_avx2<3, 2>;
   return s == 1 ? depthwise_channel_avx2<5, 1> : depthwise_channel_avx2<5, 2>;
@@ -522,15 +575,15 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
                            const float* weight, const float* bias, float* out, int threads) {
   const PaddedLayout layout = padded_layout(p);
   const ChannelKernel kernel = select_kernel(level, p.kernel, p.stride);
-  const RowMovers movers = level == SimdLevel::avx512
-                               ? RowMovers{copy_rows_avx512, deinterleave_rows_avx512}
-                               : RowMovers{copy_rows_avx2, deinterleave_rows_avx2};
+  // AVX-512 uses the padded plane at stride 1 only (5×5), so it never deinterleaves.
+  const RowMovers movers = level == SimdLevel::avx512 ? RowMovers{copy_rows_avx512, nullptr}
+                                                      : RowMovers{copy_rows_avx2, deinterleave_rows_avx2};
   const size_t in_plane = p.in_stride();
   const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
-  const bool direct = level == SimdLevel::avx512 && p.stride == 1 && p.kernel == 3;  // no padded plane
-  const int64_t madds = int64_t(p.channels) * p.out_h * p.out_w * p.kernel * p.kernel;
-  const bool parallel = threads > 1 && p.channels > 1 && madds >= kParallelMadds;
+  // No padded plane: AVX-512 at 3×3 stride 1 and at stride 2.
+  const bool direct = level == SimdLevel::avx512 && (p.kernel == 3 || p.stride == 2);
+  const bool parallel = threads > 1 && p.channels > 1 && parallel_work(p) >= kParallelWork;
 #pragma omp parallel num_threads(threads) if (parallel)
   {
     float* padded = nullptr;
@@ -595,7 +648,7 @@ void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weig
                     const float* bias, float* out, int threads) {
   SimdLevel level = cpu_simd_level();
   // A row of at most 8 outputs fills an AVX2 vector but not half an AVX-512 one.
-  if (level == SimdLevel::avx512 && p.out_w <= 8) level = SimdLevel::avx2;
+  if (level == SimdLevel::avx512 && p.out_w <= 8 && p.stride == 1) level = SimdLevel::avx2;
   depthwise_conv_with(level, p, in, weight, bias, out, threads);
 }
 

@@ -23,8 +23,9 @@ struct DepthwiseParams {
 };
 
 // in [C, in_h, in_w], weight [C, k, k], bias [C] or null, out [C, out_h, out_w].
-// Vectorised (AVX2/AVX-512 chosen at run time, scalar fallback), parallel over channels. Rows of at
-// most 8 outputs use AVX2 even where AVX-512 exists: they fill 8 lanes but not 16.
+// Vectorised (AVX2/AVX-512 chosen at run time, scalar fallback), parallel over channels. At stride
+// 1, rows of at most 8 outputs use AVX2 even where AVX-512 exists: they fill 8 lanes but not 16
+// (at stride 2 AVX-512 reads the input directly and still wins there).
 void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight, const float* bias,
                     float* out, int threads);
 
