@@ -7,50 +7,13 @@
 
 #include "core/activation.h"
 #include "kernels/depthwise.h"
+#include "depthwise_cases.h"
 #include "testing.h"
 
 using namespace mnet;
 using namespace mnet::testing;
 
 namespace {
-
-// The fields both padding conventions below share; out_h, out_w and the padding are theirs to set.
-DepthwiseParams input_and_kernel(int channels, int in_h, int in_w, int k, int stride) {
-  DepthwiseParams p;
-  p.channels = channels;
-  p.in_h = in_h;
-  p.in_w = in_w;
-  p.kernel = k;
-  p.stride = stride;
-  return p;
-}
-
-// Output size for symmetric padding pad = k/2: floor((in + 2·pad - k) / stride) + 1.
-DepthwiseParams symmetric(int channels, int in_h, int in_w, int k, int stride) {
-  DepthwiseParams p = input_and_kernel(channels, in_h, in_w, k, stride);
-  p.pad_top = p.pad_left = k / 2;
-  p.out_h = (in_h + 2 * p.pad_top - k) / stride + 1;
-  p.out_w = (in_w + 2 * p.pad_left - k) / stride + 1;
-  return p;
-}
-
-// TensorFlow SAME: out = ceil(in / stride); the smaller half of the total padding goes first.
-DepthwiseParams tf_same(int channels, int in_h, int in_w, int k, int stride) {
-  DepthwiseParams p = input_and_kernel(channels, in_h, in_w, k, stride);
-  p.out_h = (in_h + stride - 1) / stride;
-  p.out_w = (in_w + stride - 1) / stride;
-  p.pad_top = std::max((p.out_h - 1) * stride + k - in_h, 0) / 2;
-  p.pad_left = std::max((p.out_w - 1) * stride + k - in_w, 0) / 2;
-  return p;
-}
-
-std::string describe(const DepthwiseParams& p) {
-  std::ostringstream s;
-  s << p.channels << "ch " << p.in_h << "x" << p.in_w << " -> " << p.out_h << "x" << p.out_w << " k"
-    << p.kernel << " s" << p.stride << " pad(top " << p.pad_top << ", left " << p.pad_left << ") "
-    << act_name(p.act);
-  return s.str();
-}
 
 // Every code path this CPU has, so the AVX2 path is tested on AVX-512 machines too.
 std::vector<SimdLevel> simd_levels() {
@@ -60,34 +23,15 @@ std::vector<SimdLevel> simd_levels() {
   return levels;
 }
 
-// Runs every code path, both thread counts, bias null and non-null, every activation, and compares
-// with depthwise_conv_reference. Rounding differs only in summation order: the tolerance is
-// 1e-5·(k²·max|w|·max|x| + max|b|), times 1.5 for hswish's steepest slope.
-void check_against_reference(DepthwiseParams p) {
-  const size_t in_size = size_t(p.channels) * p.in_h * p.in_w;
-  const size_t out_size = size_t(p.channels) * p.out_h * p.out_w;
-  const auto in = random_values(in_size, 2.0f, 7u + unsigned(in_size));
-  const auto weight = random_values(size_t(p.channels) * p.kernel * p.kernel, 1.0f, 8u + p.kernel);
-  const auto bias = random_values(size_t(p.channels), 3.0f, 9u);
-  for (Act act : kAllActs) {
-    p.act = act;
-    for (bool with_bias : {false, true}) {
-      const float* bias_ptr = with_bias ? bias.data() : nullptr;
-      std::vector<float> expected(out_size);
-      depthwise_conv_reference(p, in.data(), weight.data(), bias_ptr, expected.data());
-      const float tol =
-          1.5f * 1e-5f *
-          (float(p.kernel * p.kernel) * max_abs(weight) * max_abs(in) + max_abs(bias));
-      for (SimdLevel level : simd_levels())
-        for (int threads : {1, 2}) {
-          std::vector<float> out(out_size, std::nanf(""));
-          depthwise_conv_with(level, p, in.data(), weight.data(), bias_ptr, out.data(), threads);
-          INFO(describe(p) << " bias=" << with_bias << " path=" << simd_level_name(level)
-                           << " threads=" << threads);
-          REQUIRE(mismatch(out, expected, tol) == "");
-        }
-    }
-  }
+// Every path of simd_levels() against the reference.
+void check_against_reference(const DepthwiseParams& p) {
+  std::vector<DepthwisePath> paths;
+  for (SimdLevel level : simd_levels())
+    paths.push_back({simd_level_name(level), [level](const DepthwiseParams& q, const float* in, const float* w,
+                                                      const float* b, float* out, int threads) {
+                       depthwise_conv_with(level, q, in, w, b, out, threads);
+                     }});
+  check_paths_against_reference(p, paths);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kernels/depthwise_blocked.h"
+#include "kernels/scratch.h"
 #include "kernels/simd_act.h"
 
 namespace mnet {
@@ -117,14 +119,6 @@ PaddedLayout padded_layout(const DepthwiseParams& p) {
   return l;
 }
 
-// Per-thread buffer, 64-byte aligned, that only grows: steady-state calls allocate nothing.
-float* thread_scratch(size_t floats) {
-  thread_local std::vector<float> buffer;
-  constexpr size_t kAlignFloats = 64 / sizeof(float);
-  if (buffer.size() < floats + kAlignFloats) buffer.resize(floats + kAlignFloats);
-  const auto misalignment = reinterpret_cast<std::uintptr_t>(buffer.data()) % 64;
-  return buffer.data() + (misalignment ? (64 - misalignment) / sizeof(float) : 0);
-}
 
 // Copies n floats from each of `rows` rows (src rows src_pitch apart, dst rows dst_pitch apart).
 using CopyRowsFn = void (*)(const float* src, size_t src_pitch, float* dst, size_t dst_pitch,
@@ -646,6 +640,10 @@ void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float*
 
 void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight,
                     const float* bias, float* out, int threads) {
+  if (depthwise_blocked_suits(p) && p.channels > 0 && p.out_h > 0 && p.out_w > 0) {
+    depthwise_conv_blocked(p, in, weight, bias, out, std::max(threads, 1), parallel_work(p) >= kParallelWork);
+    return;
+  }
   SimdLevel level = cpu_simd_level();
   // A row of at most 8 outputs fills an AVX2 vector but not half an AVX-512 one.
   if (level == SimdLevel::avx512 && p.out_w <= 8 && p.stride == 1) level = SimdLevel::avx2;
