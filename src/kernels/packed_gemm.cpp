@@ -23,11 +23,13 @@ constexpr int64_t kBlockFloats = 128 * 1024;
 // Below this many multiply-adds one thread finishes before a passive OpenMP team wakes up.
 constexpr int64_t kParallelMadds = int64_t(1) << 20;
 
-// One tile: rows [0, R) of a panel times columns [0, 32) of B (fewer where `masked`, per the two
-// lane masks), summed over all of K in 2·R registers, then bias, activation and one store.
+// One tile: rows [0, R) of a panel times columns [0, 16·V) of B (fewer where `masked`, per the
+// two lane masks), summed over all of K in V·R registers, then bias, activation and one store.
+// V = 1 takes a block's last columns when at most 16 are left: at N = 196 (14×14 maps) a
+// two-vector tile there computed 28 columns for nothing, 1/8 of the layer.
 // `next_panel`, unless null, is pulled towards L2 meanwhile: weights are read from memory once
 // per inference, and the hardware prefetcher alone left the deepest 1×1 layers at half speed.
-template <int R, bool Masked>
+template <int R, bool Masked, int V>
 __attribute__((target("avx512f"))) void tile(int K, const float* panel, const float* b, size_t ldb,
                                              float* c, size_t ldc, const float* bias, Act act,
                                              __mmask16 lanes0, __mmask16 lanes1, const float* next_panel) {
@@ -35,33 +37,37 @@ __attribute__((target("avx512f"))) void tile(int K, const float* panel, const fl
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     acc0[r] = _mm512_setzero_ps();
-    acc1[r] = _mm512_setzero_ps();
+    if constexpr (V == 2) acc1[r] = _mm512_setzero_ps();
   }
   for (int k = 0; k < K; ++k) {
     const float* b_row = b + size_t(k) * ldb;
     const __m512 b0 = Masked ? _mm512_maskz_loadu_ps(lanes0, b_row) : _mm512_loadu_ps(b_row);
-    const __m512 b1 = Masked ? _mm512_maskz_loadu_ps(lanes1, b_row + 16) : _mm512_loadu_ps(b_row + 16);
+    __m512 b1 = _mm512_setzero_ps();
+    if constexpr (V == 2) b1 = Masked ? _mm512_maskz_loadu_ps(lanes1, b_row + 16) : _mm512_loadu_ps(b_row + 16);
     const float* a = panel + size_t(k) * kRows;
     if (next_panel) _mm_prefetch(reinterpret_cast<const char*>(next_panel + size_t(k) * kRows), _MM_HINT_T1);
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       const __m512 a_r = _mm512_set1_ps(a[r]);
       acc0[r] = _mm512_fmadd_ps(a_r, b0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(a_r, b1, acc1[r]);
+      if constexpr (V == 2) acc1[r] = _mm512_fmadd_ps(a_r, b1, acc1[r]);
     }
   }
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     const __m512 bias_r = _mm512_set1_ps(bias ? bias[r] : 0.0f);
-    const __m512 y0 = act_avx512(act, _mm512_add_ps(acc0[r], bias_r));
-    const __m512 y1 = act_avx512(act, _mm512_add_ps(acc1[r], bias_r));
     float* c_row = c + size_t(r) * ldc;
-    if (Masked) {
+    const __m512 y0 = act_avx512(act, _mm512_add_ps(acc0[r], bias_r));
+    if (Masked)
       _mm512_mask_storeu_ps(c_row, lanes0, y0);
-      _mm512_mask_storeu_ps(c_row + 16, lanes1, y1);
-    } else {
+    else
       _mm512_storeu_ps(c_row, y0);
-      _mm512_storeu_ps(c_row + 16, y1);
+    if constexpr (V == 2) {
+      const __m512 y1 = act_avx512(act, _mm512_add_ps(acc1[r], bias_r));
+      if (Masked)
+        _mm512_mask_storeu_ps(c_row + 16, lanes1, y1);
+      else
+        _mm512_storeu_ps(c_row + 16, y1);
     }
   }
 }
@@ -69,11 +75,14 @@ __attribute__((target("avx512f"))) void tile(int K, const float* panel, const fl
 using TileFn = void (*)(int, const float*, const float*, size_t, float*, size_t, const float*, Act,
                         __mmask16, __mmask16, const float*);
 
+// The tile shapes a column block ends with.
+enum TileKind { kFull, kMasked, kNarrow, kTileKinds };
+
 template <int... R>
-constexpr std::array<std::array<TileFn, sizeof...(R)>, 2> make_tile_table(std::integer_sequence<int, R...>) {
-  return {{{&tile<R + 1, false>...}, {&tile<R + 1, true>...}}};
+constexpr std::array<std::array<TileFn, sizeof...(R)>, kTileKinds> make_tile_table(std::integer_sequence<int, R...>) {
+  return {{{&tile<R + 1, false, 2>...}, {&tile<R + 1, true, 2>...}, {&tile<R + 1, true, 1>...}}};
 }
-// kTileTable[masked][rows - 1]
+// kTileTable[kind][rows - 1]
 constexpr auto kTileTable = make_tile_table(std::make_integer_sequence<int, kRows>{});
 
 }  // namespace
@@ -121,8 +130,8 @@ void PackedGemm::run(int N, const float* B, size_t ldb, float* C, size_t ldc, co
     const float* next_panel = panel + 1 < panels ? a + size_t(K_) * kRows : nullptr;
     for (int col = block * block_columns; col < column_end; col += kColumns) {
       const int cols = std::min(kColumns, column_end - col);
-      const bool masked = cols < kColumns;
-      kTileTable[masked][rows - 1](K_, a, B + col, ldb, C + size_t(row0) * ldc + col, ldc, row_bias, act,
+      const TileKind kind = cols <= 16 ? kNarrow : cols < kColumns ? kMasked : kFull;
+      kTileTable[kind][rows - 1](K_, a, B + col, ldb, C + size_t(row0) * ldc + col, ldc, row_bias, act,
                                    lanes_below16(cols), lanes_below16(cols - 16), next_panel);
       next_panel = nullptr;  // the first tile of the panel has fetched it
     }
