@@ -19,6 +19,9 @@ TEST_CASE("SmallMapGemm matches OpenBLAS on every channel tail and activation") 
   for (int M = 1; M <= 100; M += 3)
     for (int N : {7, 49})
       check_against_openblas<SmallMapGemm>(M, N, 9, M % 2 == 0, kAllActs[(M + N) % std::size(kAllActs)], 1);
+  // Last panels of 16 | 17, 32 | 33 rows: where the tile drops from three vectors to two or one.
+  for (int M : {16, 17, 32, 33, 64, 65, 80, 81, 95, 96})
+    check_against_openblas<SmallMapGemm>(M, 49, 33, true, Act::relu6, 1);
   for (Act act : kAllActs)
     for (bool with_bias : {false, true}) check_against_openblas<SmallMapGemm>(96, 49, 160, with_bias, act, 1);
 }

@@ -26,32 +26,33 @@ constexpr int64_t kParallelMadds = int64_t(1) << 20;
 // and with weights not in L2 the layers ran 12-20 % below their in-cache speed. One line per step
 // spread over all the panel's tiles, into L1 (T0), brought that to 4-10 % (T1, or the whole panel
 // during the first tile as before: 10-15 %; scripts/bench_gemm.cpp shapes, 1 thread).
+template <int V>
 __attribute__((target("avx512f"))) void tile(int K, const float* panel, const float* b, size_t ldb,
                                              float* c, size_t ldc, const float* bias, int rows, Act act,
                                              const char* prefetch, int prefetch_lines) {
-  __m512 acc[kVectors][kColumns];
+  __m512 acc[V][kColumns];
 #pragma GCC unroll 8
   for (int j = 0; j < kColumns; ++j)
 #pragma GCC unroll 3
-    for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_setzero_ps();
+    for (int v = 0; v < V; ++v) acc[v][j] = _mm512_setzero_ps();
   for (int k = 0; k < K; ++k) {
     const float* a = panel + size_t(k) * kRows;
     if (k < prefetch_lines) _mm_prefetch(prefetch + 64 * size_t(k), _MM_HINT_T0);
-    __m512 a_v[kVectors];
+    __m512 a_v[V];
 #pragma GCC unroll 3
-    for (int v = 0; v < kVectors; ++v) a_v[v] = _mm512_loadu_ps(a + 16 * v);
+    for (int v = 0; v < V; ++v) a_v[v] = _mm512_loadu_ps(a + 16 * v);
     const float* b_row = b + size_t(k) * ldb;
 #pragma GCC unroll 8
     for (int j = 0; j < kColumns; ++j) {
       const __m512 b_j = _mm512_set1_ps(b_row[j]);
 #pragma GCC unroll 3
-      for (int v = 0; v < kVectors; ++v) acc[v][j] = _mm512_fmadd_ps(a_v[v], b_j, acc[v][j]);
+      for (int v = 0; v < V; ++v) acc[v][j] = _mm512_fmadd_ps(a_v[v], b_j, acc[v][j]);
     }
   }
   const __m512i row_offsets = _mm512_mullo_epi32(_mm512_set1_epi32(int(ldc)),
                                                  _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15));
 #pragma GCC unroll 3
-  for (int v = 0; v < kVectors; ++v) {
+  for (int v = 0; v < V; ++v) {
     const __mmask16 lanes = lanes_below16(rows - 16 * v);
     if (!lanes) break;
     const __m512 bias_v = bias ? _mm512_maskz_loadu_ps(lanes, bias + 16 * v) : _mm512_setzero_ps();
@@ -86,8 +87,10 @@ void SmallMapGemm::run(int N, const float* B, float* C, const float* bias, Act a
     int lines_left = panel + 1 < panels ? panel_lines : 0;
     for (int col = 0; col < N; col += kColumns) {
       const int lines = std::min(lines_left, K_);
-      tile(K_, a, B + col, size_t(N), C + size_t(row0) * N + col, size_t(N), bias ? bias + row0 : nullptr, rows,
-           act, next_panel, lines);
+      // A last panel of at most 16 or 32 rows runs one or two vectors, not three.
+      const auto tile_fn = rows <= 16 ? tile<1> : rows <= 32 ? tile<2> : tile<kVectors>;
+      tile_fn(K_, a, B + col, size_t(N), C + size_t(row0) * N + col, size_t(N), bias ? bias + row0 : nullptr, rows,
+              act, next_panel, lines);
       next_panel += 64 * size_t(lines);
       lines_left -= lines;
     }
