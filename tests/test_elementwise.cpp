@@ -40,3 +40,28 @@ TEST_CASE("add_forward and activation_forward apply every activation as apply_ac
     CHECK(activated == expected_act);
   }
 }
+
+TEST_CASE("add, pooling and channel scaling give the same bits split between 2 threads") {
+  // Large enough to be split (2^15 elements and up), with a ragged last chunk and odd channels.
+  const int channels = 37;
+  const int64_t spatial = 1021, n = channels * spatial;
+  const auto a = random_values(size_t(n), 4.0f, 3);
+  const auto b = random_values(size_t(n), 4.0f, 4);
+  const auto scale = random_values(size_t(channels), 2.0f, 5);
+  for (Act act : {Act::none, Act::hswish}) {
+    std::vector<float> one(n), two(n, -1.0f);
+    add_forward(a.data(), b.data(), one.data(), n, act, 1);
+    add_forward(a.data(), b.data(), two.data(), n, act, 2);
+    CHECK(one == two);
+    for (int64_t i = 0; i < n; i += 997) CHECK(two[size_t(i)] == apply_act(act, a[size_t(i)] + b[size_t(i)]));
+  }
+  std::vector<float> mean_one(channels), mean_two(channels);
+  global_avgpool_forward(a.data(), channels, spatial, mean_one.data(), 1);
+  global_avgpool_forward(a.data(), channels, spatial, mean_two.data(), 2);
+  CHECK(mean_one == mean_two);
+  std::vector<float> scaled(n), expected(n);
+  channel_scale_forward(a.data(), scale.data(), channels, spatial, scaled.data(), 2);
+  for (int c = 0; c < channels; ++c)
+    for (int64_t i = 0; i < spatial; ++i) expected[size_t(c * spatial + i)] = a[size_t(c * spatial + i)] * scale[c];
+  CHECK(scaled == expected);
+}

@@ -11,16 +11,43 @@ void activation_forward(const float* in, float* out, int64_t n, Act act) {
   });
 }
 
-void add_forward(const float* a, const float* b, float* out, int64_t n, Act act) {
+namespace {
+
+// Below this many elements one thread finishes before a second wakes up.
+constexpr int64_t kParallelElements = int64_t(1) << 15;
+
+bool split(int64_t elements, int threads) { return threads > 1 && elements >= kParallelElements; }
+
+}  // namespace
+
+void add_forward(const float* a, const float* b, float* out, int64_t n, Act act, int threads) {
+  // Chunks of whole cache lines, so no two threads write one line.
+  constexpr int64_t kChunk = 4096;
+  const int64_t chunks = (n + kChunk - 1) / kChunk;
   with_act(act, [&](auto act_const) {
-    for (int64_t i = 0; i < n; ++i) out[i] = apply_act(act_const, a[i] + b[i]);
+#pragma omp parallel for num_threads(threads) schedule(static) if (split(n, threads))
+    for (int64_t chunk = 0; chunk < chunks; ++chunk) {
+      const int64_t end = std::min(n, (chunk + 1) * kChunk);
+      for (int64_t i = chunk * kChunk; i < end; ++i) out[i] = apply_act(act_const, a[i] + b[i]);
+    }
   });
 }
 
-void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out) {
+void channel_scale_forward(const float* in, const float* scale, int channels, int64_t spatial, float* out,
+                           int threads) {
+#pragma omp parallel for num_threads(threads) schedule(static) if (split(channels * spatial, threads))
+  for (int c = 0; c < channels; ++c) {
+    const float* src = in + c * spatial;
+    float* dst = out + c * spatial;
+    for (int64_t i = 0; i < spatial; ++i) dst[i] = src[i] * scale[c];
+  }
+}
+
+void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out, int threads) {
   // Float partial sums over short runs (vectorised), added up in double: a serial double sum
   // waited on the adder's latency for every element.
   constexpr int64_t kRun = 256;
+#pragma omp parallel for num_threads(threads) schedule(static) if (split(channels * spatial, threads))
   for (int c = 0; c < channels; ++c) {
     const float* p = in + c * spatial;
     double sum = 0;

@@ -7,10 +7,14 @@ namespace mnet {
 
 // out[i] = act(in[i]); in and out may alias.
 void activation_forward(const float* in, float* out, int64_t n, Act act);
-// out[i] = act(a[i] + b[i]).
-void add_forward(const float* a, const float* b, float* out, int64_t n, Act act);
-// in [C, H·W] → out [C]: the mean of each channel.
-void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out);
+// out[i] = act(a[i] + b[i]). Split between `threads` from 2^15 elements up: after a layer that
+// ran on two cores, one thread alone would fetch half of its inputs from the other core's L2.
+void add_forward(const float* a, const float* b, float* out, int64_t n, Act act, int threads = 1);
+// in [C, H·W] → out [C]: the mean of each channel (split by channels as add_forward).
+void global_avgpool_forward(const float* in, int channels, int64_t spatial, float* out, int threads = 1);
+// out[c, i] = in[c, i] · scale[c] (squeeze-excite's gating; split by channels as add_forward).
+void channel_scale_forward(const float* in, const float* scale, int channels, int64_t spatial, float* out,
+                           int threads = 1);
 // out[c, i] = in[c, i] · scale[c] + shift[c] (an unfolded BatchNorm).
 void channel_affine_forward(const float* in, const float* scale, const float* shift, int channels,
                             int64_t spatial, float* out);

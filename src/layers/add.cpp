@@ -30,8 +30,8 @@ class AddOp : public Op {
  public:
   Act act = Act::none;
   int64_t n = 0;
-  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
-    add_forward(in[0], in[1], out, n, act);
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    add_forward(in[0], in[1], out, n, act, ctx.threads);
   }
 };
 

@@ -20,8 +20,8 @@ class GlobalAvgPool : public Layer {
 class GlobalAvgPoolOp : public Op {
  public:
   Shape x;
-  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
-    global_avgpool_forward(in[0], x.c, int64_t(x.h) * x.w, out);
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    global_avgpool_forward(in[0], x.c, int64_t(x.h) * x.w, out, ctx.threads);
   }
 };
 

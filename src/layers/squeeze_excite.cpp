@@ -49,14 +49,10 @@ class SqueezeExciteOp : public Op {
     float* squeezed = pooled + x.c;           // [squeeze]
     float* channel_scale = squeezed + squeeze;  // [C]
     int64_t spatial = int64_t(x.h) * x.w;
-    global_avgpool_forward(in[0], x.c, spatial, pooled);
+    global_avgpool_forward(in[0], x.c, spatial, pooled, ctx.threads);
     gemv_bias_act(squeeze, x.c, w1.data(), pooled, squeezed, b1.data(), act);
     gemv_bias_act(x.c, squeeze, w2.data(), squeezed, channel_scale, b2.data(), gate);
-    for (int c = 0; c < x.c; ++c) {
-      const float* src = in[0] + c * spatial;
-      float* dst = out + c * spatial;
-      for (int64_t i = 0; i < spatial; ++i) dst[i] = src[i] * channel_scale[c];
-    }
+    channel_scale_forward(in[0], channel_scale, x.c, spatial, out, ctx.threads);
   }
 };
 
