@@ -523,10 +523,20 @@ __attribute__((target("avx512f"))) void depthwise_channel_direct_avx512(
   const Act act = vector_act(p.act);
   const int out_h = p.out_h, out_w = p.out_w, in_h = p.in_h, in_w = p.in_w;
   const int pad_top = p.pad_top, pad_left = p.pad_left;
+  constexpr int kBlockInputRows = S * (kRowBlock - 1) + K;
+  const size_t row_bytes = size_t(in_w) * sizeof(float);
   for (int oy = 0; oy < out_h; oy += kRowBlock) {
     const int rows = std::min(kRowBlock, out_h - oy);
     float* block_out = out + size_t(oy) * out_w;
     const int first_row = S * oy - pad_top;
+    // The next block's input rows (past the last block, the next channel's first ones), so they
+    // arrive from L3 while this block computes.
+    const bool last = oy + kRowBlock >= out_h;
+    const char* next_in = reinterpret_cast<const char*>(last ? in + p.in_stride() : in);
+    const int next_first = last ? 0 : std::max(0, first_row + S * kRowBlock);
+    const int next_end = std::min(in_h, (last ? -pad_top : first_row + S * kRowBlock) + kBlockInputRows);
+    for (int r = next_first; r < next_end; ++r)
+      for (size_t byte = 0; byte < row_bytes; byte += 64) _mm_prefetch(next_in + r * row_bytes + byte, _MM_HINT_T0);
     switch (rows) {
       case 4:
         direct_rows<K, S, 4>(in, in_h, in_w, first_row, pad_left, weight_vec, bias_vec, act, out_w, block_out);
