@@ -62,6 +62,8 @@ TEST_CASE("DirectConv matches plain loops on first-layer shapes, paddings and ac
       {4, 12, 12, 16, 6, 6, 5, 2, 2, 2},        // 5×5, four channels
       {2, 9, 9, 16, 3, 3, 7, 2, 0, 0},          // 7×7 without padding
       {3, 6, 6, 16, 4, 4, 3, 2, 1, 2},          // outputs reaching past the input on the right
+      {3, 10, 136, 24, 5, 68, 3, 2, 1, 1},      // rows of 5 vectors (blocks of 3 and 2), 3 groups of 8
+      {1, 4, 20, 8, 4, 20, 3, 1, 1, 1},         // one group of 8 outputs, a block of 2 vectors
   };
   for (const auto& s : shapes)
     for (int i = 0; i < 2; ++i) check(s, i == 0, kAllActs[(s.in_w + i) % std::size(kAllActs)], 1);
@@ -69,12 +71,13 @@ TEST_CASE("DirectConv matches plain loops on first-layer shapes, paddings and ac
   check(shapes[0], true, Act::relu6, 2);
 }
 
-TEST_CASE("DirectConv is for few input channels and whole groups of 16 outputs") {
+TEST_CASE("DirectConv is for few input channels and whole groups of 8 outputs") {
   if (!DirectConv::suits({3, 8, 8, 16, 8, 8, 3, 1, 1, 1})) {
     WARN("skipped: this CPU has no AVX-512F");
     return;
   }
   CHECK_FALSE(DirectConv::suits({8, 8, 8, 16, 8, 8, 3, 1, 1, 1}));   // 8 input channels: im2col + GEMM
-  CHECK_FALSE(DirectConv::suits({3, 8, 8, 24, 8, 8, 3, 1, 1, 1}));   // 24 outputs
+  CHECK(DirectConv::suits({3, 8, 8, 24, 8, 8, 3, 1, 1, 1}));         // 24 outputs: three groups
+  CHECK_FALSE(DirectConv::suits({3, 8, 8, 20, 8, 8, 3, 1, 1, 1}));   // 20 outputs
   CHECK_FALSE(DirectConv::suits({3, 8, 8, 16, 3, 3, 3, 3, 0, 0}));   // stride 3
 }

@@ -6,7 +6,7 @@
 namespace mnet {
 
 // A k×k convolution over few input channels (a network's first layer, on RGB) computed directly
-// with AVX-512: 16 output pixels per vector, 16 output channels at a time, every tap one load from
+// with AVX-512: 16 output pixels per vector, 3 vectors × 8 output channels at a time, every tap one load from
 // a zero-padded copy of the input (stride 2: its even and odd columns apart). im2col + GEMM spent
 // most of its time writing and reading the 27-row column matrix.
 struct DirectConvShape {
