@@ -105,7 +105,7 @@ TEST_CASE("gemv_bias_act matches a naive loop for every activation, with and wit
       for (bool with_bias : {false, true}) {
         const float* bias_ptr = with_bias ? bias.data() : nullptr;
         std::vector<float> y(size_t(M), 123.0f);
-        gemv_bias_act(M, K, A.data(), x.data(), y.data(), bias_ptr, act);
+        gemv_bias_act(M, K, A.data(), x.data(), y.data(), bias_ptr, act, 1);
         const auto expected = naive_gemm(M, 1, K, A, x, bias_ptr, act);
         const float tol = gemm_tolerance(K, A, x, with_bias ? max_abs(bias) : 0.0f);
         INFO("M=" << M << " K=" << K << " act=" << act_name(act) << " bias=" << with_bias);

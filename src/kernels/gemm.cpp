@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "kernels/streamed_gemv.h"
+
 namespace mnet {
 
 namespace {
@@ -44,8 +46,12 @@ void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C
 }
 
 void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias,
-                   Act act) {
+                   Act act, int threads) {
   if (M <= 0) return;
+  if (streamed_gemv_available()) {
+    streamed_gemv(M, K, A, x, y, bias, act, std::max(threads, 1));
+    return;
+  }
   if (K <= 0) {
     std::fill(y, y + M, 0.0f);
   } else {

@@ -10,8 +10,10 @@ namespace mnet {
 void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C, const float* bias,
                    Act act, int threads);
 
-// y[M] = act(A[M,K] · x[K] + bias[M]) (bias may be null): fully connected layers.
-void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act);
+// y[M] = act(A[M,K] · x[K] + bias[M]) (bias may be null): fully connected layers. With AVX-512,
+// streamed_gemv (kernels/streamed_gemv.h) on `threads`; otherwise one cblas_sgemv.
+void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act,
+                   int threads);
 
 // Applies act(x + bias[row]) over a [rows, cols] block in place; bias may be null. OpenMP over rows.
 void bias_act_rows(float* data, int rows, int cols, const float* bias, Act act, int threads);

@@ -47,8 +47,8 @@ class FullyConnectedOp : public Op {
   std::vector<float> bias;    // [out] or empty
   int out_features = 0, in_features = 0;
   Act act = Act::none;
-  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
-    gemv_bias_act(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act);
+  void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
+    gemv_bias_act(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act, ctx.threads);
   }
 };
 

@@ -50,8 +50,8 @@ class SqueezeExciteOp : public Op {
     float* channel_scale = squeezed + squeeze;  // [C]
     int64_t spatial = int64_t(x.h) * x.w;
     global_avgpool_forward(in[0], x.c, spatial, pooled, ctx.threads);
-    gemv_bias_act(squeeze, x.c, w1.data(), pooled, squeezed, b1.data(), act);
-    gemv_bias_act(x.c, squeeze, w2.data(), squeezed, channel_scale, b2.data(), gate);
+    gemv_bias_act(squeeze, x.c, w1.data(), pooled, squeezed, b1.data(), act, ctx.threads);
+    gemv_bias_act(x.c, squeeze, w2.data(), squeezed, channel_scale, b2.data(), gate, ctx.threads);
     channel_scale_forward(in[0], channel_scale, x.c, spatial, out, ctx.threads);
   }
 };
