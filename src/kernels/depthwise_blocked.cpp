@@ -1,7 +1,6 @@
 #include "kernels/depthwise_blocked.h"
 
 #include <immintrin.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,9 @@
 #include "kernels/packed_gemm.h"
 
 #include <immintrin.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 #include <algorithm>
 #include <array>
@@ -136,7 +138,11 @@ void PackedGemm::run(int N, const float* B, size_t ldb, float* C, size_t ldc, co
   // got twice the other's work (V3-Large's 672->112 layer: 1.63x on 2 threads).
 #pragma omp parallel num_threads(threads) if (parallel)
   {
+#ifdef _OPENMP
     const int team = omp_get_num_threads(), member = omp_get_thread_num();
+#else  // the fuzz targets' build, without OpenMP
+    const int team = 1, member = 0;
+#endif
     int64_t work_before = 0;
     for (int64_t t = 0; t < tasks; ++t) {
       const int64_t work = task_work(t);
