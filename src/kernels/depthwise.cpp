@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
 
 #include "kernels/depthwise_blocked.h"
 #include "kernels/scratch.h"
@@ -26,7 +25,6 @@ constexpr int kFillAheadRows = 16;
 // whole vectors of outputs and, at stride 2, the input each reads: multiply-adds alone called a
 // 7×7 map with 1024 channels small, and it took 37 µs on one thread.
 constexpr int64_t kParallelWork = int64_t(1) << 19;
-
 
 int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
 
@@ -118,7 +116,6 @@ PaddedLayout padded_layout(const DepthwiseParams& p) {
   }
   return l;
 }
-
 
 // Copies n floats from each of `rows` rows (src rows src_pitch apart, dst rows dst_pitch apart).
 using CopyRowsFn = void (*)(const float* src, size_t src_pitch, float* dst, size_t dst_pitch,
@@ -443,7 +440,6 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_rows_avx512
       _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
   }
 }
-
 
 // Stride 2 straight from the input: for each tap column kx, the 16 inputs a vector of outputs
 // needs (every other column from 2x + kx - pad_left) are picked out of two loaded vectors with
