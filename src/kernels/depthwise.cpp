@@ -316,6 +316,42 @@ __attribute__((target("avx2,fma"))) void depthwise_channel_avx2(
 
 // ---- AVX-512F: 16 output columns per vector ----
 
+// Lanes i with begin + i in [0, width): the columns of a load that lie inside its row.
+inline __mmask16 lanes_inside(int begin, int width) {
+  return __mmask16(lanes_below16(width - begin) & ~lanes_below16(-begin));
+}
+
+// rows[r] = input row first_row + r, or null where that lies outside [0, in_h).
+template <int N>
+inline void input_rows(const float* in, int in_h, int in_w, int first_row, const float* (&rows)[N]) {
+#pragma GCC unroll 16
+  for (int r = 0; r < N; ++r) {
+    const int iy = first_row + r;
+    rows[r] = iy >= 0 && iy < in_h ? in + size_t(iy) * in_w : nullptr;
+  }
+}
+
+// Input row r of a block, tap column kx (its values v): into every output row i of the R whose
+// window holds row r at tap row ky = r - S·i.
+template <int K, int S, int R>
+__attribute__((target("avx512f"), always_inline)) inline void add_tap(__m512 v, int r, int kx, const __m512* weight,
+                                                                     __m512 (&acc)[R]) {
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) {
+    const int ky = r - S * i;
+    if (ky >= 0 && ky < K) acc[i] = _mm512_fmadd_ps(v, weight[ky * K + kx], acc[i]);
+  }
+}
+
+// Output rows [0, R) at columns [x, x + 16) of out [R, out_w], through the activation.
+template <int R>
+__attribute__((target("avx512f"), always_inline)) inline void store_rows(const __m512 (&acc)[R], Act act, int x,
+                                                                        int out_w, float* out) {
+  const __mmask16 mask = lanes_below16(out_w - x);
+#pragma GCC unroll 8
+  for (int i = 0; i < R; ++i) _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+}
+
 __attribute__((target("avx512f"))) void copy_rows_avx512(const float* src, size_t src_pitch,
                                                          float* dst, size_t dst_pitch, int rows,
                                                          int n) {
@@ -343,17 +379,10 @@ __attribute__((target("avx512f"), always_inline)) inline void output_rows_avx512
       for (int kx = 0; kx < K; ++kx) {
         __m512 v = _mm512_loadu_ps(row + tap_offset<S>(kx, odd_offset));
         __asm__("" : "+v"(v));  // one load, R uses (see output_rows_avx2)
-#pragma GCC unroll 8
-        for (int i = 0; i < R; ++i) {
-          const int ky = r - S * i;
-          if (ky >= 0 && ky < K) acc[i] = _mm512_fmadd_ps(v, weight[ky * K + kx], acc[i]);
-        }
+        add_tap<K, S, R>(v, r, kx, weight, acc);
       }
     }
-    const __mmask16 mask = lanes_below16(out_w - x);
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i)
-      _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+    store_rows<R>(acc, act, x, out_w, out);
   }
 }
 
@@ -403,19 +432,11 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_rows_avx512
     __m512 bias, Act act, int out_w, float* out) {
   constexpr int kInputRows = R - 1 + K;
   const float* rows[kInputRows];
-#pragma GCC unroll 16
-  for (int r = 0; r < kInputRows; ++r) {
-    const int iy = first_row + r;
-    rows[r] = iy >= 0 && iy < in_h ? in + size_t(iy) * in_w : nullptr;
-  }
+  input_rows(in, in_h, in_w, first_row, rows);
   for (int x = 0; x < out_w; x += 16) {
-    __mmask16 tap_lanes[K];
+    __mmask16 tap_lanes[K];  // lane j of tap kx reads input column x + j + kx - pad_left
 #pragma GCC unroll 8
-    for (int kx = 0; kx < K; ++kx) {
-      // Lane j reads input column x + j + kx - pad_left, which must lie in [0, in_w).
-      const int offset = x + kx - pad_left;
-      tap_lanes[kx] = __mmask16(lanes_below16(in_w - offset) & ~lanes_below16(-offset));
-    }
+    for (int kx = 0; kx < K; ++kx) tap_lanes[kx] = lanes_inside(x + kx - pad_left, in_w);
     __m512 acc[R];
 #pragma GCC unroll 8
     for (int i = 0; i < R; ++i) acc[i] = bias;
@@ -427,17 +448,10 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_rows_avx512
       for (int kx = 0; kx < K; ++kx) {
         __m512 v = _mm512_maskz_loadu_ps(tap_lanes[kx], row + kx);
         __asm__("" : "+v"(v));  // one load, R uses (see output_rows_avx2)
-#pragma GCC unroll 8
-        for (int i = 0; i < R; ++i) {
-          const int ky = r - i;
-          if (ky >= 0 && ky < K) acc[i] = _mm512_fmadd_ps(v, weight[ky * K + kx], acc[i]);
-        }
+        add_tap<K, 1, R>(v, r, kx, weight, acc);
       }
     }
-    const __mmask16 mask = lanes_below16(out_w - x);
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i)
-      _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+    store_rows<R>(acc, act, x, out_w, out);
   }
 }
 
@@ -454,19 +468,15 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_s2_rows_avx
   const __m512i even_index = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512i odd_index = _mm512_add_epi32(even_index, _mm512_set1_epi32(1));
   const float* rows[kInputRows];
-#pragma GCC unroll 16
-  for (int r = 0; r < kInputRows; ++r) {
-    const int iy = first_row + r;
-    rows[r] = iy >= 0 && iy < in_h ? in + size_t(iy) * in_w : nullptr;
-  }
+  input_rows(in, in_h, in_w, first_row, rows);
   for (int x = 0; x < out_w; x += 16) {
     // Pair j covers input columns [2x + 2j - pad_left, +32): masks of its two halves.
     __mmask16 low_lanes[kPairs], high_lanes[kPairs];
 #pragma GCC unroll 4
     for (int j = 0; j < kPairs; ++j) {
       const int begin = 2 * x + 2 * j - pad_left;
-      low_lanes[j] = __mmask16(lanes_below16(in_w - begin) & ~lanes_below16(-begin));
-      high_lanes[j] = __mmask16(lanes_below16(in_w - begin - 16) & ~lanes_below16(-begin - 16));
+      low_lanes[j] = lanes_inside(begin, in_w);
+      high_lanes[j] = lanes_inside(begin + 16, in_w);
     }
     __m512 acc[R];
 #pragma GCC unroll 8
@@ -483,19 +493,11 @@ __attribute__((target("avx512f"), always_inline)) inline void direct_s2_rows_avx
         for (int q = 0; q < 2; ++q) {
           const int kx = 2 * j + q;
           if (kx >= K) continue;
-          const __m512 v = _mm512_permutex2var_ps(low, q ? odd_index : even_index, high);
-#pragma GCC unroll 8
-          for (int i = 0; i < R; ++i) {
-            const int ky = r - 2 * i;
-            if (ky >= 0 && ky < K) acc[i] = _mm512_fmadd_ps(v, weight[ky * K + kx], acc[i]);
-          }
+          add_tap<K, 2, R>(_mm512_permutex2var_ps(low, q ? odd_index : even_index, high), r, kx, weight, acc);
         }
       }
     }
-    const __mmask16 mask = lanes_below16(out_w - x);
-#pragma GCC unroll 8
-    for (int i = 0; i < R; ++i)
-      _mm512_mask_storeu_ps(out + size_t(i) * out_w + x, mask, act_avx512(act, acc[i]));
+    store_rows<R>(acc, act, x, out_w, out);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <cstddef>
 
 #include "kernels/packed_gemm.h"
+#include "kernels/scratch.h"
 #include "kernels/simd_act.h"
 
 namespace mnet {
@@ -16,13 +17,6 @@ constexpr int kLanes = 16;
 constexpr int kChannels = 8;  // output channels per pass
 
 int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multiple; }
-
-// Per-thread buffer that only grows: steady-state runs allocate nothing.
-float* padded_buffer(size_t floats) {
-  thread_local std::vector<float> buffer;
-  if (buffer.size() < floats) buffer.resize(floats);
-  return buffer.data();
-}
 
 // P vectors of pixels (from column x) × kChannels output channels (from c0) in P·8 registers:
 // per tap, P loads and 8 broadcasts feed 8·P FMAs (with 16 channels × 1 vector it was 17 loads
@@ -109,7 +103,7 @@ DirectConv::DirectConv(const DirectConvShape& shape, const std::vector<float>& w
 
 void DirectConv::run(const float* in, float* out, int threads) const {
   const size_t plane = size_t(padded_rows_) * row_pitch_;
-  float* padded = padded_buffer(plane * s_.in_c);
+  float* padded = thread_scratch(plane * s_.in_c);  // the calling thread's, shared with the team
   const size_t out_plane = size_t(s_.out_h) * s_.out_w;
   const int taps = int(tap_offset_.size());
   const Act vector_act = act_ == Act::sigmoid ? Act::none : act_;  // sigmoid: a scalar pass after
