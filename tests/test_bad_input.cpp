@@ -489,3 +489,54 @@ TEST_CASE("a progressive JPEG scan using a Huffman table the file never defines 
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("undefined_huffman.jpg"));
 }
+
+// Issue 11: OpenBLAS under an address-space limit (ulimit -v)
+
+namespace {
+
+// `args` run under `ulimit -v KIB` with the calibration cache in `cache_dir`, stopped after 120 s
+// so that a hang fails the test instead of stalling it (timeout's exit status 124).
+CommandResult run_mnet_with_address_limit(long kib, const std::string& args, const std::string& cache_dir) {
+  return run_command("MNET_CACHE_DIR=" + shell_quote(cache_dir) + " timeout 120 sh -c " +
+                     shell_quote("ulimit -v " + std::to_string(kib) + " && exec " + MNET_BINARY + " " + args));
+}
+
+}  // namespace
+
+TEST_CASE("under a low ulimit -v mnet answers instead of hanging in OpenBLAS's start-up") {
+#ifdef MNET_SANITIZED
+  WARN("skipped: AddressSanitizer reserves terabytes of address space, so nothing runs under ulimit -v");
+  return;
+#endif
+  TempDir tmp, cache;
+  SECTION("--version says OpenBLAS is unavailable and why") {
+    CommandResult r = run_mnet_with_address_limit(256 << 10, "--version", cache.path.string());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("OpenBLAS unavailable"));
+    CHECK_THAT(r.out, Contains("ulimit -v"));
+  }
+  SECTION("a cost table needs no BLAS") {
+    CommandResult r = run_mnet_with_address_limit(
+        256 << 10, "profile " + shell_quote(source_path("configs/mobilenet_v1.json")) + " --cost-only",
+        cache.path.string());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("568,740,352"));
+  }
+  SECTION("work that needs BLAS fails with one line naming the limit") {
+    // calibrate times OpenBLAS's own sgemm beside the engine's GEMM.
+    CommandResult r = run_mnet_with_address_limit(256 << 10, "calibrate --threads 1", cache.path.string());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == kExitFailure);
+    CHECK_THAT(r.err, StartsWith("mnet: error: "));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    CHECK_THAT(r.err, Contains("address-space limit (ulimit -v)"));
+    CHECK(fs::is_empty(cache.path));
+  }
+  SECTION("many threads under a limit get the OpenBLAS buffers that fit, not a hang") {
+    CommandResult r = run_mnet_with_address_limit(2 << 20, "calibrate --threads 32", cache.path.string());
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+  }
+}

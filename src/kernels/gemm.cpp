@@ -1,9 +1,8 @@
 #include "kernels/gemm.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 
+#include "kernels/openblas.h"
 #include "kernels/streamed_gemv.h"
 
 namespace mnet {
@@ -40,7 +39,7 @@ void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C
     // BLAS rejects a leading dimension of 0; an empty sum is zero.
     std::fill(C, C + size_t(M) * N, 0.0f);
   } else {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+    openblas::sgemm(M, N, K, A, B, C);
   }
   bias_act_rows(C, M, N, bias, act, threads);
 }
@@ -55,23 +54,17 @@ void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const
   if (K <= 0) {
     std::fill(y, y + M, 0.0f);
   } else {
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, M, K, 1.0f, A, K, x, 1, 0.0f, y, 1);
+    openblas::sgemv(M, K, A, x, y);
   }
   for (int m = 0; m < M; ++m) y[m] = apply_act(act, y[m] + (bias ? bias[m] : 0.0f));
 }
 
-void set_blas_threads(int n) { openblas_set_num_threads(std::max(n, 1)); }
+void set_blas_threads(int n) { openblas::set_threads(n); }
 
-int blas_threads() { return openblas_get_num_threads(); }
+int blas_threads() { return openblas::threads(); }
 
-std::string blas_config() {
-  const char* config = openblas_get_config();
-  return config ? config : "";
-}
+std::string blas_config() { return openblas::config(); }
 
-std::string blas_corename() {
-  const char* core = openblas_get_corename();
-  return core ? core : "";
-}
+std::string blas_corename() { return openblas::corename(); }
 
 }  // namespace mnet
