@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: installs what is missing, then builds and runs every test twice, in a
-# Release build and in an AddressSanitizer + UBSan build, then fuzzes every reader for a short
+# The whole test suite: installs what is missing, then builds and runs every test in a Release
+# build (again with the kernels held to each lower instruction set) and in an AddressSanitizer +
+# UBSan build, then fuzzes every reader for a short
 # pass (MNET_CI_FUZZ_SECONDS per target, default 60; 0 skips it). Tests that need the shared test data
 # read $MNET_TESTDATA (default: ../shared/testdata beside the checkout) and skip, saying so,
 # where it is absent.
@@ -18,6 +19,17 @@ jobs="$(nproc)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure)
+
+# The same suite with the kernels held to each lower instruction set this CPU can run
+# (MNET_SIMD, src/kernels/simd_level.h), so the AVX2 and scalar paths that other CPUs take are
+# tested here too.
+lower_levels=()
+if grep -qw avx512f /proc/cpuinfo; then lower_levels=(avx2 scalar)
+elif grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo; then lower_levels=(scalar); fi
+for level in "${lower_levels[@]}"; do
+  echo "== the suite again with MNET_SIMD=$level"
+  (cd build && MNET_SIMD="$level" ctest --output-on-failure)
+done
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMNET_SANITIZE=ON >/dev/null
 cmake --build build-asan -j"$jobs"

@@ -607,24 +607,6 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
 
 }  // namespace
 
-SimdLevel cpu_simd_level() {
-  if (__builtin_cpu_supports("avx512f")) return SimdLevel::avx512;
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return SimdLevel::avx2;
-  return SimdLevel::scalar;
-}
-
-const char* simd_level_name(SimdLevel level) {
-  switch (level) {
-    case SimdLevel::scalar:
-      return "scalar";
-    case SimdLevel::avx2:
-      return "avx2";
-    case SimdLevel::avx512:
-      return "avx512";
-  }
-  return "?";
-}
-
 void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
                               const float* bias, float* out) {
   const size_t in_plane = p.in_stride();
@@ -639,7 +621,7 @@ void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float*
                          const float* weight, const float* bias, float* out, int threads) {
   if (p.channels <= 0 || p.out_h <= 0 || p.out_w <= 0) return;
   threads = std::max(threads, 1);
-  level = std::min(level, cpu_simd_level());
+  level = std::min(level, simd_level());
   if (level == SimdLevel::scalar || !on_fast_path(p))
     depthwise_conv_scalar(p, in, weight, bias, out, threads);
   else
@@ -652,7 +634,7 @@ void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weig
     depthwise_conv_blocked(p, in, weight, bias, out, std::max(threads, 1), parallel_work(p) >= kParallelWork);
     return;
   }
-  SimdLevel level = cpu_simd_level();
+  SimdLevel level = simd_level();
   // A row of at most 8 outputs fills an AVX2 vector but not half an AVX-512 one.
   if (level == SimdLevel::avx512 && p.out_w <= 8 && p.stride == 1) level = SimdLevel::avx2;
   depthwise_conv_with(level, p, in, weight, bias, out, threads);

@@ -1,5 +1,6 @@
 #pragma once
 #include "core/activation.h"
+#include "kernels/simd_level.h"
 
 namespace mnet {
 
@@ -33,14 +34,8 @@ void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weig
 void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
                               const float* bias, float* out);
 
-// Instruction sets the fast path has code for, weakest first.
-enum class SimdLevel { scalar, avx2, avx512 };
-// The best level this CPU and OS support (AVX2 also needs FMA).
-SimdLevel cpu_simd_level();
-const char* simd_level_name(SimdLevel level);
-
 // depthwise_conv forced onto one code path, so tests can check every path on one machine. A level
-// above cpu_simd_level() is lowered to it.
+// above simd_level() is lowered to it.
 void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float* in,
                          const float* weight, const float* bias, float* out, int threads);
 

@@ -13,6 +13,7 @@
 
 #include "kernels/gemm.h"
 #include "kernels/simd_act.h"
+#include "kernels/simd_level.h"
 
 namespace mnet {
 
@@ -90,7 +91,7 @@ constexpr auto kTileTable = make_tile_table(std::make_integer_sequence<int, kRow
 
 }  // namespace
 
-bool PackedGemm::available() { return __builtin_cpu_supports("avx512f"); }
+bool PackedGemm::available() { return simd_level() >= SimdLevel::avx512; }
 
 std::vector<float> pack_row_panels(int M, int K, const float* A, int rows) {
   const int panels = (M + rows - 1) / rows;

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "kernels/simd_act.h"
+#include "kernels/simd_level.h"
 
 namespace mnet {
 
@@ -59,7 +60,7 @@ __attribute__((target("avx512f"))) void dot_rows(int K, const float* a, const fl
 
 }  // namespace
 
-bool streamed_gemv_available() { return __builtin_cpu_supports("avx512f"); }
+bool streamed_gemv_available() { return simd_level() >= SimdLevel::avx512; }
 
 void streamed_gemv(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act,
                    int threads) {
