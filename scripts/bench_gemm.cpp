@@ -1,8 +1,6 @@
 // PackedGemm (and SmallMapGemm where it suits the map) against OpenBLAS's sgemm (+ the bias/activation pass) on every 1×1 convolution of the
-// given configs; not part of the build. From the checkout, after building:
-//   g++ -std=c++17 -O3 -fopenmp -I src scripts/bench_gemm.cpp build/libmnetcore.a \
-//     /usr/lib/x86_64-linux-gnu/openblas-openmp/libopenblas.so -o /tmp/bench_gemm
-//   /tmp/bench_gemm [threads] configs/mobilenet_v1.json ...
+// given configs. Built with cmake -DMNET_BENCH=ON; then
+//   build/bench_gemm [threads] configs/mobilenet_v1.json ...
 // Prints per shape the best-of-batches time of both and their GFLOP/s; with one thread the clock
 // is the thread's CPU time, so other processes on the machine do not inflate the figures.
 #include <algorithm>

@@ -1,6 +1,5 @@
-// Depthwise kernel timing on MobileNet shapes; not part of the build.
-//   g++ -std=c++17 -O3 -fopenmp -I src scripts/bench_kernels.cpp src/kernels/depthwise*.cpp
-//     src/core/activation.cpp -o /tmp/bench_kernels && /tmp/bench_kernels [threads]
+// Depthwise kernel timing on MobileNet shapes. Built with cmake -DMNET_BENCH=ON; then
+//   build/bench_kernels [threads]
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
