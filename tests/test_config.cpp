@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <cmath>
+
 #include "config/config.h"
 #include "core/error.h"
+#include "core/work_count.h"
+#include "graph/registry.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -167,4 +171,192 @@ TEST_CASE("a missing config file and a folder are reported with their path") {
   testing::TempDir tmp;
   CHECK_THROWS_WITH(load_config(tmp.file("absent.json")), Contains("absent.json"));
   CHECK_THROWS_AS(load_config(tmp.path.string()), InputError);
+}
+
+// Issue 11: numbers, duplicate keys and weight names in configs.
+
+TEST_CASE("two layers declaring the same weight name are refused, naming both layers") {
+  // An SE layer 's' declares s.fc1.weight [8x16]; a conv named 's.fc1' declares s.fc1.weight too.
+  // Loaded by name into one buffer, the SE product read past the smaller one (heap overflow).
+  const std::string se_first = config_with(
+      R"({"type": "conv", "name": "c", "out": 16, "kernel": 1}, {"type": "se", "name": "s", "squeeze": 8}, )"
+      R"({"type": "conv", "name": "s.fc1", "out": 64, "kernel": 1})");
+  CHECK_THAT(error_of(se_first), Contains("bad.json: /layers/2 (conv 's.fc1'): weight 's.fc1.weight' of layer "
+                                          "'s.fc1' is also a weight of layer 's'"));
+  const std::string conv_first = config_with(
+      R"({"type": "conv", "name": "s.fc1", "out": 16, "kernel": 1}, {"type": "se", "name": "s", "squeeze": 8})");
+  CHECK_THAT(error_of(conv_first),
+             Contains("/layers/1 (se 's'): weight 's.fc1.weight' of layer 's' is also a weight of layer 's.fc1'"));
+  // Names that only look alike stay apart.
+  CHECK_NOTHROW(parse_config(config_with(R"({"type": "se", "name": "s", "squeeze": 8}, )"
+                                         R"({"type": "conv", "name": "s.fc", "out": 8, "kernel": 1})"),
+                             "ok.json"));
+}
+
+TEST_CASE("Graph::add checks weight names whoever builds the graph") {
+  Graph g;
+  g.set_input(Shape{16, 4, 4});
+  Attrs se;
+  se.set("squeeze", AttrValue::of_int(8));
+  g.add("s", make_layer("se", se), {0}, "/0");
+  Attrs conv;
+  conv.set("out", AttrValue::of_int(16));
+  conv.set("kernel", AttrValue::of_int(1));
+  conv.set("bias", AttrValue::of_bool(true));
+  CHECK_THROWS_WITH(g.add("s.fc2", make_layer("conv", conv), {1}, "/1"),
+                    "weight 's.fc2.weight' of layer 's.fc2' is also a weight of layer 's' (weight names must be unique)");
+  CHECK(g.nodes.size() == 2);  // the refused node is not added
+  CHECK(g.find("s.fc2") < 0);
+}
+
+TEST_CASE("integer attributes are range-checked in 64 bits before they are narrowed") {
+  struct Case {
+    std::string layers, message;
+  };
+  // 4294967304 = 2^32 + 8 used to become 8; 4294967297 = 2^32 + 1 used to become 1.
+  const std::vector<Case> cases{
+      {R"({"type": "conv", "out": 4294967304, "kernel": 1})", "out must be between 1 and 65536, got 4294967304"},
+      {R"({"type": "conv", "out": 8, "kernel": 4294967299})", "kernel must be between 1 and 15, got 4294967299"},
+      {R"({"type": "conv", "out": 8, "kernel": 3, "stride": 4294967297})", "stride must be between 1 and 8, got 4294967297"},
+      {R"({"type": "conv", "out": 8, "kernel": 3, "pad": 4294967297})", "pad must be between 0 and 2, got 4294967297"},
+      {R"({"type": "conv", "out": 8, "kernel": 1, "groups": 4294967297})", "groups must be between 1 and 65536, got 4294967297"},
+      {R"({"type": "conv", "out": 8, "kernel": 1, "in": 4294967299})", "in must be between 1 and 65536, got 4294967299"},
+      {R"({"type": "dwconv", "kernel": 3, "stride": -4294967295})", "stride must be between 1 and 8, got -4294967295"},
+      {R"({"type": "gap"}, {"type": "fc", "out": 4294967306})", "out must be between 1 and 65536, got 4294967306"},
+      {R"({"type": "gap"}, {"type": "fc", "out": 10, "in": 4294967296000})", "in must be between 1 and 268435456, got 4294967296000"},
+      {R"({"type": "se", "squeeze": 4294967304})", "squeeze must be between 1 and 65536, got 4294967304"},
+      {R"({"type": "conv_bn", "out_ratio": 4294967298, "kernel": 1})", "out_ratio must be between 1 and 65536, got 4294967298"},
+      // UBSan: 2147483647 × 3 input channels overflowed int; Release built 2147483645 → checked, or wrapped.
+      {R"({"type": "conv_bn", "out_ratio": 2147483647, "kernel": 1})", "out_ratio must be between 1 and 65536, got 2147483647"},
+      {R"({"type": "conv_bn", "out_ratio": 30000, "kernel": 1})", "'out_ratio' gives 90000 channels, outside 1..65536"},
+      {R"({"type": "conv_bn", "out": 8, "kernel": 4294967297})", "kernel must be between 1 and 15, got 4294967297"},
+      {R"({"type": "bneck", "kernel": 4294967299, "exp": 16, "out": 16})", "'kernel' must be 3, 5 or 7, got 4294967299"},
+      {R"({"type": "dw_separable", "out": 8, "kernel": 4294967299})", "kernel must be between 1 and 15, got 4294967299"},
+      {R"({"type": "fake_quant", "scale": 0.1, "zero_point": 4294967296})", "zero_point must be between -65536 and 65536, got 4294967296"},
+      {R"({"type": "fake_quant", "scale": 0.1, "qmin": -4294967296})", "qmin must be between -65536 and 65536, got -4294967296"},
+      {R"({"type": "fake_quant", "scale": 0.1, "qmax": 4294967551})", "qmax must be between -65536 and 65536, got 4294967551"},
+      {R"({"type": "conv", "out": 18446744073709551615, "kernel": 1})", "out must be an integer within 64 bits, got 18446744073709551615"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.layers);
+    CHECK_THAT(error_of(config_with(c.layers)), Contains("bad.json: /layers/") && Contains(c.message));
+  }
+  // The limits themselves are accepted.
+  CHECK_NOTHROW(parse_config(config_with(R"({"type": "conv", "out": 8, "kernel": 15, "stride": 8, "pad": 14, "groups": 1})"), "ok.json"));
+  CHECK_NOTHROW(parse_config(config_with(R"({"type": "fake_quant", "scale": 1e-30, "zero_point": -65536, "qmin": -65536, "qmax": 65536})"), "ok.json"));
+}
+
+TEST_CASE("top-level integers are range-checked without narrowing") {
+  CHECK_THAT(error_of(R"({"name": "t", "resolution": 4294967520, "layers": [{"type": "gap"}]})"),
+             Contains("bad.json: /resolution: resolution must be between 1 and 8192, got 4294967520"));
+  CHECK_THAT(error_of(R"({"name": "t", "resolution": 18446744073709551615, "layers": [{"type": "gap"}]})"),
+             Contains("/resolution: resolution must be between 1 and 8192, got 18446744073709551615"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("input_channels": 4294967299, )")),
+             Contains("bad.json: /input_channels: must be an integer between 1 and 64, got 4294967299"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("preprocess": {"crop": "resize_center", "resize": 4294967552}, )")),
+             Contains("bad.json: /preprocess/resize: must be an integer between 1 and 8192, got 4294967552"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})"), ConfigOverrides{{}, -5}),
+             Contains("bad.json: --resolution: resolution must be between 1 and 8192, got -5"));
+}
+
+TEST_CASE("float attributes must be finite and within their range before they become floats") {
+  // fake_quant scale 1e300 became an infinite float: every output NaN.
+  CHECK_THAT(error_of(config_with(R"({"type": "fake_quant", "scale": 1e300})")),
+             Contains("/layers/0 (fake_quant), layer 'fake_quant1': scale must be between 1e-30 and 1e+30, got 1e+300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "fake_quant", "scale": 1e-300})")),
+             Contains("scale must be between 1e-30 and 1e+30, got 1e-300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "fake_quant", "scale": 0})")), Contains("scale must be between 1e-30 and 1e+30, got 0"));
+  CHECK_THAT(error_of(config_with(R"({"type": "bn", "eps": 1e300})")), Contains("eps must be between 1e-12 and 1, got 1e+300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "bn", "eps": 1e-300})")), Contains("eps must be between 1e-12 and 1, got 1e-300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "bn", "eps": -0.001})")), Contains("eps must be between 1e-12 and 1, got -0.001"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("bn_eps": 1e300, )")),
+             Contains("bad.json: /bn_eps: must be a number between 1e-12 and 1, got 1e+300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("preprocess": {"mean": [0, 1e300, 0]}, )")),
+             Contains("bad.json: /preprocess/mean/1: mean must be between -65536 and 65536, got 1e+300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("preprocess": {"std": [1, 1, 1e-300]}, )")),
+             Contains("bad.json: /preprocess/std/2: std must be between 1e-05 and 65536, got 1e-300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("width": 1e300, )")),
+             Contains("bad.json: /width: width must be in (0, 8], got 1e+300"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})"), ConfigOverrides{std::nan(""), {}}),
+             Contains("bad.json: --width: width must be in (0, 8], got nan"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})"), ConfigOverrides{HUGE_VAL, {}}),
+             Contains("bad.json: --width: width must be in (0, 8], got inf"));
+  CHECK_THAT(error_of(config_with(R"({"type": "inverted_residual", "t": 1e300, "c": 8})")),
+             Contains("'t' (expansion) must be between 1 and 64"));
+  // What real configs and imports use stays accepted.
+  CHECK_NOTHROW(parse_config(config_with(R"({"type": "bn", "eps": 0.001}, {"type": "fake_quant", "scale": 0.0078125, "zero_point": 128})",
+                                         R"("bn_eps": 1e-12, "preprocess": {"mean": [123.675, 116.28, 103.53], "std": [58.395, 57.12, 57.375]}, )"),
+                             "ok.json"));
+}
+
+TEST_CASE("a key repeated within one JSON object is an error naming the key and where it is") {
+  CHECK_THAT(error_of(R"({"name": "t", "resolution": 16, "resolution": 224, "layers": [{"type": "gap"}]})"),
+             Contains("bad.json: /resolution: duplicate key 'resolution' (a key may appear only once in an object)"));
+  CHECK_THAT(error_of(config_with(R"({"type": "relu"}, {"type": "conv", "out": 8, "kernel": 3, "out": 16})")),
+             Contains("bad.json: /layers/1/out: duplicate key 'out'"));
+  CHECK_THAT(error_of(config_with(R"({"type": "gap"})", R"("preprocess": {"mean": [1, 2, 3], "std": [1, 2, 3], "mean": [4, 5, 6]}, )")),
+             Contains("bad.json: /preprocess/mean: duplicate key 'mean'"));
+  CHECK_THAT(error_of(config_with(R"([1, [2, {"a/b~": 1, "a/b~": 2}]])")), Contains("/layers/0/1/1/a~1b~0: duplicate key 'a/b~'"));
+  // The same key in different objects is fine.
+  CHECK_NOTHROW(parse_config(config_with(R"({"type": "relu", "name": "a"}, {"type": "relu", "name": "b"})"), "ok.json"));
+}
+
+namespace {
+
+// The steps the config reader counts while reading `text` (which it must refuse or accept, either is fine).
+uint64_t work_of(const std::string& text) {
+  const uint64_t before = work_steps;
+  try {
+    parse_config(text, "hostile.json");
+  } catch (const InputError&) {
+  }
+  return work_steps - before;
+}
+
+std::string repeated(const std::string& item, int n, const std::string& separator = ", ") {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? separator : "") + item;
+  return s;
+}
+
+// A chain of n relu layers, each naming the one before it as its input.
+std::string named_chain(int n) {
+  std::string s = R"({"type": "relu", "name": "l0"})";
+  for (int i = 1; i < n; ++i)
+    s += R"(, {"type": "relu", "name": "l)" + std::to_string(i) + R"(", "inputs": ["l)" + std::to_string(i - 1) + R"("]})";
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("the config reader's work grows linearly with hostile inputs") {
+  struct Hostile {
+    std::string what;
+    std::string (*make)(int n);
+    int n;
+  };
+  const std::vector<Hostile> inputs{
+      // 400k of these took 55 s: the JSON library's callback parser rescanned the layer list after each.
+      {"empty layers", [](int n) { return config_with(repeated("{}", n)); }, 20000},
+      {"layers beyond kMaxNodes", [](int n) { return config_with(repeated(R"({"type": "relu"})", n)); }, 20000},
+      // 1.4M inputs took 93 s: every name was looked up by a scan over the nodes.
+      {"an add naming the last of many layers over and over",
+       [](int n) { return config_with(named_chain(900) + R"(, {"type": "add", "inputs": [)" + repeated(R"("l899")", n) + "]}"); },
+       20000},
+      {"a chain of layers each naming the one before", [](int n) { return config_with(named_chain(n)); }, 900},
+      {"a layer with many keys", [](int n) {
+         std::string keys;
+         for (int i = 0; i < n; ++i) keys += R"(, "k)" + std::to_string(i) + R"(": 1)";
+         return config_with(R"({"type": "relu")" + keys + R"(, "k0": 2})");
+       }, 20000},
+      {"many SE layers", [](int n) { return config_with(R"({"type": "conv", "out": 16, "kernel": 1}, )" + repeated(R"({"type": "se", "squeeze": 4})", n)); }, 900},
+  };
+  for (const Hostile& h : inputs) {
+    INFO(h.what);
+    const uint64_t small = work_of(h.make(h.n));
+    const uint64_t large = work_of(h.make(10 * h.n));
+    INFO("steps for n: " << small << ", for 10n: " << large);
+    CHECK(small >= uint64_t(h.n));  // the steps are counted where the work is
+    CHECK(large <= 15 * small);
+  }
 }

@@ -9,6 +9,13 @@ namespace mnet {
 constexpr uint64_t kMaxConfigBytes = 16 << 20;
 constexpr int kMaxJsonDepth = 64;
 constexpr int kMaxBlockRepeats = 1000;
+constexpr double kMaxWidth = 8;  // width multiplier α, in (0, kMaxWidth]
+constexpr int kMaxInputChannels = 64;
+// preprocess: mean in [-kMaxPreprocessMean, kMaxPreprocessMean], std in [kMinPreprocessStd,
+// kMaxPreprocessStd], pixel units; wide enough for an imported model's 1 / scale.
+constexpr double kMaxPreprocessMean = 65536;
+constexpr double kMinPreprocessStd = 1e-5;
+constexpr double kMaxPreprocessStd = 65536;
 
 // Command-line overrides of a config's parameters.
 struct ConfigOverrides {

@@ -1,6 +1,9 @@
 #include "graph/attrs.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <limits>
 
 namespace mnet {
 
@@ -51,6 +54,22 @@ int64_t Attrs::require_int(const std::string& key) {
 int64_t Attrs::get_int(const std::string& key, int64_t fallback) {
   return has(key) ? require_int(key) : fallback;
 }
+int64_t Attrs::require_int64_in(const std::string& key, int64_t lo, int64_t hi) {
+  int64_t v = require_int(key);
+  if (v < lo || v > hi)
+    throw LayerError(key + " must be between " + std::to_string(lo) + " and " + std::to_string(hi) + ", got " +
+                     std::to_string(v));
+  return v;
+}
+int Attrs::require_int_in(const std::string& key, int64_t lo, int64_t hi) {
+  // The range itself must fit an int, or the narrowing below could still wrap.
+  lo = std::max<int64_t>(lo, std::numeric_limits<int>::min());
+  hi = std::min<int64_t>(hi, std::numeric_limits<int>::max());
+  return int(require_int64_in(key, lo, hi));
+}
+int Attrs::get_int_in(const std::string& key, int fallback, int64_t lo, int64_t hi) {
+  return has(key) ? require_int_in(key, lo, hi) : fallback;
+}
 double Attrs::require_number(const std::string& key) {
   const AttrValue& v = need(key, AttrValue::Kind::number, "a number");
   if (!std::isfinite(v.f)) throw LayerError("'" + key + "' must be a finite number");
@@ -58,6 +77,16 @@ double Attrs::require_number(const std::string& key) {
 }
 double Attrs::get_number(const std::string& key, double fallback) {
   return has(key) ? require_number(key) : fallback;
+}
+double Attrs::require_number_in(const std::string& key, double lo, double hi) {
+  double v = require_number(key);
+  if (!(v >= lo && v <= hi))
+    throw LayerError(key + " must be between " + format_number(lo) + " and " + format_number(hi) + ", got " +
+                     format_number(v));
+  return v;
+}
+double Attrs::get_number_in(const std::string& key, double fallback, double lo, double hi) {
+  return has(key) ? require_number_in(key, lo, hi) : fallback;
 }
 std::string Attrs::require_string(const std::string& key) {
   return need(key, AttrValue::Kind::string, "a string").s;
@@ -78,6 +107,12 @@ std::vector<std::string> Attrs::get_strings(const std::string& key) {
 void Attrs::check_all_read() const {
   for (const auto& kv : values_)
     if (!read_.count(kv.first)) throw LayerError("unknown key '" + kv.first + "'");
+}
+
+std::string format_number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return buf;
 }
 
 }  // namespace mnet

@@ -44,8 +44,16 @@ class Attrs {
 
   int64_t require_int(const std::string& key);
   int64_t get_int(const std::string& key, int64_t fallback);
+  // An integer within [lo, hi], checked in 64 bits before it is narrowed, so that 4294967304
+  // never becomes 8: "stride must be between 1 and 8, got 4294967304".
+  int require_int_in(const std::string& key, int64_t lo, int64_t hi);
+  int get_int_in(const std::string& key, int fallback, int64_t lo, int64_t hi);
+  int64_t require_int64_in(const std::string& key, int64_t lo, int64_t hi);
   double require_number(const std::string& key);
   double get_number(const std::string& key, double fallback);
+  // A finite number within [lo, hi]: "eps must be between 1e-12 and 1, got 1e+300".
+  double require_number_in(const std::string& key, double lo, double hi);
+  double get_number_in(const std::string& key, double fallback, double lo, double hi);
   std::string require_string(const std::string& key);
   std::string get_string(const std::string& key, const std::string& fallback);
   bool get_bool(const std::string& key, bool fallback);
@@ -60,5 +68,8 @@ class Attrs {
   std::map<std::string, AttrValue> values_;
   std::set<std::string> read_;
 };
+
+// A number as error messages show it: 1e+300, 0.001, 4294967304.
+std::string format_number(double v);
 
 }  // namespace mnet

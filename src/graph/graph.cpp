@@ -1,9 +1,14 @@
 #include "graph/graph.h"
 
+#include "core/work_count.h"
+
 namespace mnet {
 
 void Graph::set_input(const Shape& shape) {
   nodes.clear();
+  node_by_name_.clear();
+  weight_owner_.clear();
+  node_by_name_["input"] = 0;
   Node n;
   n.name = "input";
   n.out = shape;
@@ -21,6 +26,7 @@ int Graph::add(std::string node_name, std::unique_ptr<Layer> layer, std::vector<
                      std::to_string(inputs.size()));
   Node n;
   for (int i : inputs) {
+    count_work();
     if (i < 0 || i >= int(nodes.size())) throw LayerError("input refers to a missing layer");
     n.in_shapes.push_back(nodes[i].out);
   }
@@ -30,6 +36,21 @@ int Graph::add(std::string node_name, std::unique_ptr<Layer> layer, std::vector<
   if (n.out.elements() > kMaxActivationElements)
     throw LayerError("output shape " + n.out.str() + " exceeds kMaxActivationElements = " +
                      std::to_string(kMaxActivationElements));
+  // Weights are found by name, so two layers declaring the same one ("s.fc1.weight" of an SE layer
+  // 's' and of a conv 's.fc1') would load into one buffer too small for one of them.
+  const int index = int(nodes.size());
+  std::vector<std::string> weight_names;
+  for (const WeightDecl& d : layer->weights(n.in_shapes, n.out)) {
+    count_work();
+    std::string full = node_name + "." + d.name;
+    auto owner = weight_owner_.find(full);
+    if (owner != weight_owner_.end())
+      throw LayerError("weight '" + full + "' of layer '" + node_name + "' is also a weight of layer '" +
+                       nodes[owner->second].name + "' (weight names must be unique)");
+    weight_names.push_back(std::move(full));
+  }
+  for (std::string& w : weight_names) weight_owner_.emplace(std::move(w), index);
+  node_by_name_.emplace(node_name, index);
   n.name = std::move(node_name);
   n.layer = std::move(layer);
   n.inputs = std::move(inputs);
@@ -39,9 +60,9 @@ int Graph::add(std::string node_name, std::unique_ptr<Layer> layer, std::vector<
 }
 
 int Graph::find(const std::string& node_name) const {
-  for (size_t i = 0; i < nodes.size(); ++i)
-    if (nodes[i].name == node_name) return int(i);
-  return -1;
+  count_work();
+  auto it = node_by_name_.find(node_name);
+  return it == node_by_name_.end() ? -1 : it->second;
 }
 
 std::vector<std::vector<int>> Graph::consumers() const {

@@ -2,6 +2,7 @@
 #include <array>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/shape.h"
@@ -45,15 +46,21 @@ class Graph {
 
   // Adds the input node; must be first.
   void set_input(const Shape& shape);
-  // Appends a node after inferring its shape; throws LayerError with the rule that failed.
+  // Appends a node after inferring its shape; throws LayerError with the rule that failed, among
+  // them a node or weight name already taken (weights are looked up by name when loading).
   int add(std::string name, std::unique_ptr<Layer> layer, std::vector<int> inputs, std::string origin);
-  int find(const std::string& name) const;  // -1 if absent
+  int find(const std::string& name) const;  // -1 if absent; one hash lookup
   const Node& input() const { return nodes.front(); }
   const Node& output() const { return nodes.back(); }
   int output_index() const { return int(nodes.size()) - 1; }
   std::vector<std::vector<int>> consumers() const;
   // Declared weights of a node with full names ("<node>.<suffix>").
   std::vector<WeightDecl> weights_of(int node) const;
+
+ private:
+  // Indexes kept by set_input and add, so that building n nodes stays linear in n.
+  std::unordered_map<std::string, int> node_by_name_;
+  std::unordered_map<std::string, int> weight_owner_;  // full weight name → node declaring it
 };
 
 }  // namespace mnet

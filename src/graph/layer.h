@@ -84,6 +84,17 @@ class Layer {
 
 // Largest channel count a description may ask for.
 constexpr int kMaxChannels = 1 << 16;
+// Largest convolution kernel side and stride.
+constexpr int kMaxKernel = 15;
+constexpr int kMaxStride = 8;
+// BatchNorm's epsilon: positive as a float and small beside the variance it is added to.
+constexpr double kMinBnEps = 1e-12;
+constexpr double kMaxBnEps = 1;
+// A fake-quantization grid: its scale, zero point and bounds stay finite in float arithmetic
+// ((q - zero_point) · scale with |q - zero_point| ≤ 2 · kMaxQuantLevel).
+constexpr double kMinQuantScale = 1e-30;
+constexpr double kMaxQuantScale = 1e30;
+constexpr int kMaxQuantLevel = 1 << 16;
 
 using LayerFactory = std::unique_ptr<Layer> (*)(Attrs& attrs);
 

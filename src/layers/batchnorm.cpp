@@ -59,8 +59,7 @@ std::unique_ptr<Op> BatchNorm::prepare(const PrepareArgs& args) const {
 
 std::unique_ptr<Layer> make_batchnorm(Attrs& attrs) {
   auto bn = std::make_unique<BatchNorm>();
-  bn->eps = float(attrs.get_number("eps", 1e-5));
-  if (!(bn->eps > 0)) throw LayerError("eps must be positive, got " + std::to_string(bn->eps));
+  bn->eps = float(attrs.get_number_in("eps", 1e-5, kMinBnEps, kMaxBnEps));
   return bn;
 }
 

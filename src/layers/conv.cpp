@@ -189,23 +189,15 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
 }
 
 void read_common(Conv& c, Attrs& attrs) {
-  c.expect_in = int(attrs.get_int("in", 0));
-  if (c.expect_in < 0 || c.expect_in > kMaxChannels)
-    throw LayerError("in must be between 1 and " + std::to_string(kMaxChannels) + ", got " + std::to_string(c.expect_in));
-  c.kernel = int(attrs.require_int("kernel"));
-  if (c.kernel < 1 || c.kernel > 15)
-    throw LayerError("kernel must be between 1 and 15, got " + std::to_string(c.kernel));
-  c.stride = int(attrs.get_int("stride", 1));
-  if (c.stride < 1 || c.stride > 8)
-    throw LayerError("stride must be between 1 and 8, got " + std::to_string(c.stride));
+  c.expect_in = attrs.get_int_in("in", 0, 1, kMaxChannels);  // 0: not checked
+  c.kernel = attrs.require_int_in("kernel", 1, kMaxKernel);
+  c.stride = attrs.get_int_in("stride", 1, 1, kMaxStride);
   if (attrs.is_string("pad")) {
     std::string mode = attrs.require_string("pad");
     if (mode != "same") throw LayerError("pad must be an integer or \"same\", got \"" + mode + "\"");
     c.same = true;
   } else {
-    c.pad = int(attrs.get_int("pad", c.kernel / 2));
-    if (c.pad < 0 || c.pad >= c.kernel)
-      throw LayerError("pad must be between 0 and kernel-1, got " + std::to_string(c.pad));
+    c.pad = attrs.get_int_in("pad", c.kernel / 2, 0, c.kernel - 1);
   }
   c.bias = attrs.get_bool("bias", false);
   c.act = read_act(attrs, "act", Act::none);
@@ -215,12 +207,8 @@ void read_common(Conv& c, Attrs& attrs) {
 
 std::unique_ptr<Layer> make_conv(Attrs& attrs) {
   auto c = std::make_unique<Conv>();
-  c->out_c = int(attrs.require_int("out"));
-  if (c->out_c < 1 || c->out_c > kMaxChannels)
-    throw LayerError("out must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
-                     std::to_string(c->out_c));
-  c->groups = int(attrs.get_int("groups", 1));
-  if (c->groups < 1) throw LayerError("groups must be at least 1, got " + std::to_string(c->groups));
+  c->out_c = attrs.require_int_in("out", 1, kMaxChannels);
+  c->groups = attrs.get_int_in("groups", 1, 1, kMaxChannels);
   read_common(*c, attrs);
   return c;
 }

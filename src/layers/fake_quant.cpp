@@ -43,15 +43,13 @@ std::unique_ptr<Op> FakeQuant::prepare(const PrepareArgs& args) const {
 
 std::unique_ptr<Layer> make_fake_quant(Attrs& attrs) {
   auto q = std::make_unique<FakeQuant>();
-  q->scale = float(attrs.require_number("scale"));
-  if (!(q->scale > 0) || !std::isfinite(1.0f / q->scale))
-    throw LayerError("scale must be a positive number, got " + std::to_string(q->scale));
-  q->zero_point = int(attrs.get_int("zero_point", 0));
-  q->qmin = int(attrs.get_int("qmin", 0));
-  q->qmax = int(attrs.get_int("qmax", 255));
-  if (q->qmin >= q->qmax || q->qmin < -(1 << 16) || q->qmax > (1 << 16))
-    throw LayerError("qmin must be below qmax, both within ±65536, got [" + std::to_string(q->qmin) + ", " +
-                     std::to_string(q->qmax) + "]");
+  // Checked as a double: 1e300 would become an infinite float scale and NaN outputs.
+  q->scale = float(attrs.require_number_in("scale", kMinQuantScale, kMaxQuantScale));
+  q->zero_point = attrs.get_int_in("zero_point", 0, -kMaxQuantLevel, kMaxQuantLevel);
+  q->qmin = attrs.get_int_in("qmin", 0, -kMaxQuantLevel, kMaxQuantLevel);
+  q->qmax = attrs.get_int_in("qmax", 255, -kMaxQuantLevel, kMaxQuantLevel);
+  if (q->qmin >= q->qmax)
+    throw LayerError("qmin must be below qmax, got [" + std::to_string(q->qmin) + ", " + std::to_string(q->qmax) + "]");
   return q;
 }
 

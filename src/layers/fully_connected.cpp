@@ -1,4 +1,5 @@
 // Fully connected layer on the flattened input: [C, H, W] → [out, 1, 1].
+#include "graph/graph.h"
 #include "kernels/gemm.h"
 #include "layers/common.h"
 
@@ -66,12 +67,9 @@ std::unique_ptr<Op> FullyConnected::prepare(const PrepareArgs& args) const {
 
 std::unique_ptr<Layer> make_fully_connected(Attrs& attrs) {
   auto fc = std::make_unique<FullyConnected>();
-  fc->out_features = int(attrs.require_int("out"));
-  if (fc->out_features < 1 || fc->out_features > kMaxChannels)
-    throw LayerError("out must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
-                     std::to_string(fc->out_features));
-  fc->expect_in = attrs.get_int("in", 0);
-  if (fc->expect_in < 0) throw LayerError("in must be positive, got " + std::to_string(fc->expect_in));
+  fc->out_features = attrs.require_int_in("out", 1, kMaxChannels);
+  // The input is flattened: as many features as one activation may hold. 0: not checked.
+  fc->expect_in = attrs.has("in") ? attrs.require_int64_in("in", 1, kMaxActivationElements) : 0;
   fc->bias = attrs.get_bool("bias", true);
   fc->act = read_act(attrs, "act", Act::none);
   return fc;

@@ -73,10 +73,7 @@ std::unique_ptr<Op> SqueezeExcite::prepare(const PrepareArgs& args) const {
 
 std::unique_ptr<Layer> make_squeeze_excite(Attrs& attrs) {
   auto se = std::make_unique<SqueezeExcite>();
-  se->squeeze = int(attrs.require_int("squeeze"));
-  if (se->squeeze < 1 || se->squeeze > kMaxChannels)
-    throw LayerError("squeeze must be between 1 and " + std::to_string(kMaxChannels) + ", got " +
-                     std::to_string(se->squeeze));
+  se->squeeze = attrs.require_int_in("squeeze", 1, kMaxChannels);
   se->act = read_act(attrs, "act", Act::relu);
   se->gate = read_act(attrs, "gate", Act::hsigmoid);
   return se;
