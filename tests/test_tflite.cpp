@@ -1,15 +1,22 @@
 #include <catch2/catch.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/error.h"
+#include "core/work_count.h"
+#include "run/executor.h"
 #include "testing.h"
+#include "tflite/import.h"
 #include "tflite/model.h"
+#include "tflite_builder.h"
 
 using Catch::Contains;
 using mnet::testing::read_text;
@@ -410,4 +417,222 @@ TEST_CASE("random byte damage gives either a model or an InputError", "[tflite]"
     }
   }
   CHECK(errors > 0);
+}
+
+// Issue 11: names, squeeze-excite, non-finite quantization and linear work in the importer, on
+// models built by tests/tflite_builder.h.
+namespace {
+
+namespace tfl = mnet::testing::tfl;
+using tfl::kB1, tfl::kB2, tfl::kB3, tfl::kW1, tfl::kW2, tfl::kW3, tfl::squeeze_excite_model, tfl::SqueezeExciteSpec;
+
+// What that model computes, from the constants above: x · relu6(W2 relu(W1 mean(x) + b1) + b2 + 3) / 6,
+// then W3 · that + b3; CHW in and out.
+std::vector<float> squeeze_excite_reference(const std::vector<float>& x) {
+  double mean[3] = {0, 0, 0}, hidden[2], gate[3];
+  for (int c = 0; c < 3; ++c)
+    for (int p = 0; p < 16; ++p) mean[c] += x[size_t(c * 16 + p)] / 16.0;
+  for (int o = 0; o < 2; ++o) {
+    hidden[o] = kB1[o];
+    for (int c = 0; c < 3; ++c) hidden[o] += kW1[size_t(o * 3 + c)] * mean[c];
+    hidden[o] = std::max(hidden[o], 0.0);
+  }
+  for (int c = 0; c < 3; ++c) {
+    double v = kB2[c] + 3;
+    for (int i = 0; i < 2; ++i) v += kW2[size_t(c * 2 + i)] * hidden[i];
+    gate[c] = std::min(std::max(v, 0.0), 6.0) / 6;
+  }
+  std::vector<float> y(2 * 16);
+  for (int o = 0; o < 2; ++o)
+    for (int p = 0; p < 16; ++p) {
+      double v = kB3[o];
+      for (int c = 0; c < 3; ++c) v += kW3[size_t(o * 3 + c)] * x[size_t(c * 16 + p)] * gate[c];
+      y[size_t(o * 16 + p)] = float(v);
+    }
+  return y;
+}
+
+// Imports `model` written to `dir` and returns the InputError's message ("" if none).
+std::string import_error(const TempDir& dir, const tfl::Model& model) {
+  const std::string path = dir.write("m.tflite", model.bytes());
+  try {
+    mnet::import_tflite(path);
+  } catch (const mnet::InputError& e) {
+    const std::string what = e.what();
+    CHECK_THAT(what, Contains(path + ": tflite: "));
+    return what;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("imported layers never share a weight name, and each layer runs on its own weights", "[tflite]") {
+  TempDir tmp;
+  const std::string path = tmp.write("collide.tflite", squeeze_excite_model({}).bytes());
+  const mnet::ImportedModel imported = mnet::import_tflite(path);
+  const mnet::Graph g = mnet::parse_config(imported.config_json, path);
+  REQUIRE(g.nodes.size() == 3);  // input, se, conv
+  CHECK(g.nodes[1].layer->type() == "se");
+  CHECK(g.nodes[1].name == "se");  // the scope is dropped
+  CHECK(g.nodes[2].name == "se.fc1_2");  // "se.fc1.weight" belongs to the SE layer
+  CHECK(imported.weights.size() == 6);
+  CHECK(imported.weights.at("se.fc1.bias") == kB1);
+  CHECK(imported.weights.at("se.fc1_2.bias") == kB3);
+
+  std::vector<float> x(3 * 16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(std::sin(0.7 * double(i)) * 2);
+  mnet::Executor exec(g, imported.weights, mnet::ExecOptions{});
+  const float* y = exec.run(x.data());
+  CHECK(mnet::testing::mismatch(std::vector<float>(y, y + 32), squeeze_excite_reference(x), 1e-5f) == "");
+}
+
+TEST_CASE("a name that another layer's fake_quant or weights derive from is made unique too", "[tflite]") {
+  // Tensor "a.q" first, then a RELU whose output is "a" with an 8-bit range: its fake_quant is "a.q".
+  tfl::Model m;
+  const int x = m.tensor({"input", {1, 4, 4, 3}});
+  const int first = m.tensor({"a.q", {1, 4, 4, 3}});
+  m.op(tfl::kRelu, {x}, {first});
+  const int second = m.tensor({"a", {1, 4, 4, 3}, tfl::kUint8, "", {0.05f}, {0}});
+  m.op(tfl::kRelu, {first}, {second});
+  const int third = m.tensor({"input", {1, 4, 4, 3}});  // the graph's input node is "input"
+  m.op(tfl::kRelu, {second}, {third});
+  m.inputs = {x};
+  m.outputs = {third};
+  TempDir tmp;
+  const std::string path = tmp.write("names.tflite", m.bytes());
+  const mnet::Graph g = mnet::parse_config(mnet::import_tflite(path).config_json, path);
+  std::vector<std::string> names;
+  for (const mnet::Node& n : g.nodes) names.push_back(n.name);
+  CHECK(names == std::vector<std::string>{"input", "a.q", "a_2", "a_2.q", "input_2"});
+}
+
+TEST_CASE("squeeze-excite is recognised only with constants 3 and 1/6 and a [0, 6] clamp", "[tflite]") {
+  TempDir tmp;
+  SECTION("the exact pattern, either operand order, becomes one se layer") {
+    for (bool constant_first : {false, true}) {
+      SqueezeExciteSpec spec;
+      spec.constant_first = constant_first;
+      CHECK(import_error(tmp, squeeze_excite_model(spec)) == "");
+    }
+  }
+  SECTION("1/6 stored as a rounded float (within the 0.1 % tolerance) still matches") {
+    SqueezeExciteSpec spec;
+    spec.mul_constant = {0.16667f};
+    CHECK(import_error(tmp, squeeze_excite_model(spec)) == "");
+  }
+  SECTION("an ADD whose operands are both computed") {
+    SqueezeExciteSpec spec;
+    spec.add_constant.clear();
+    CHECK_THAT(import_error(tmp, squeeze_excite_model(spec)),
+               Contains("MUL is only supported as the last step of squeeze-excite") &&
+                   Contains("ADD (operator 3) has no constant operand"));
+  }
+  SECTION("a MUL constant of two values") {
+    SqueezeExciteSpec spec;
+    spec.mul_constant = {1.0f / 6, 1.0f / 6};
+    CHECK_THAT(import_error(tmp, squeeze_excite_model(spec)),
+               Contains("MUL (operator 4)'s constant tensor") && Contains("'sixth' holds 2 values, not one"));
+  }
+  SECTION("an ADD constant of 3.5") {
+    SqueezeExciteSpec spec;
+    spec.add_constant = {3.5f};
+    CHECK_THAT(import_error(tmp, squeeze_excite_model(spec)), Contains("'three' is 3.5, not 3 (tolerance 0.1 %)"));
+  }
+  SECTION("a NaN constant") {
+    SqueezeExciteSpec spec;
+    spec.mul_constant = {std::nanf("")};
+    CHECK_THAT(import_error(tmp, squeeze_excite_model(spec)), Contains("'sixth': element 0 (FLOAT32) is nan"));
+  }
+  SECTION("no clamp: (x + 3) / 6 is not h-sigmoid") {
+    SqueezeExciteSpec spec;
+    spec.add_activation = tfl::kNone;
+    CHECK_THAT(import_error(tmp, squeeze_excite_model(spec)),
+               Contains("the gate's ADD (operator 3) is not clamped to [0, 6] (activation none)"));
+  }
+}
+
+TEST_CASE("weights, biases and scales that are not finite are refused at import, naming the tensor", "[tflite]") {
+  // input → 1x1 CONV_2D with the weight tensor of each case → output.
+  auto model = [](const tfl::Tensor& weight, const tfl::Tensor& output) {
+    tfl::Model m;
+    const int x = m.tensor({"input", {1, 4, 4, 3}});
+    const int w = m.tensor(weight);
+    const int y = m.tensor(output);
+    m.conv(x, w, m.constant("bias", {2}, {0.0f, 0.0f}), y);
+    m.inputs = {x};
+    m.outputs = {y};
+    return m;
+  };
+  const tfl::Tensor float_out{"out", {1, 4, 4, 2}};
+  const std::string u8_weights(6, char(200));
+  TempDir tmp;
+  CHECK_THAT(import_error(tmp, model({"w", {2, 1, 1, 3}, tfl::kFloat32, tfl::f32({1, 2, INFINITY, 4, 5, 6})}, float_out)),
+             Contains("tensor 1 'w': element 2 (FLOAT32) is inf, weights and biases must be finite floats"));
+  CHECK_THAT(import_error(tmp, model({"w", {2, 1, 1, 3}, tfl::kUint8, u8_weights, {3e38f}, {0}}, float_out)),
+             Contains("tensor 1 'w': element 0 (200 - zero point 0) * scale 3e+38 is inf"));
+  CHECK_THAT(import_error(tmp, model({"w", {2, 1, 1, 3}, tfl::kUint8, u8_weights, {0.0f}, {0}}, float_out)),
+             Contains("tensor 1 'w': quantization scale 0 is 0, dequantizing needs a finite positive scale"));
+  const tfl::Tensor w_ok{"w", {2, 1, 1, 3}, tfl::kFloat32, tfl::f32({1, 2, 3, 4, 5, 6})};
+  CHECK_THAT(import_error(tmp, model(w_ok, {"out", {1, 4, 4, 2}, tfl::kUint8, "", {3e38f}, {128}})),
+             Contains("output tensor 2 'out': quantization scale 3e+38 must be positive with every 8-bit level a finite float"));
+  CHECK_THAT(import_error(tmp, model(w_ok, {"out", {1, 4, 4, 2}, tfl::kUint8, "", {0.0f}, {128}})),
+             Contains("output tensor 2 'out': quantization scale 0 must be positive"));
+  CHECK(import_error(tmp, model(w_ok, {"out", {1, 4, 4, 2}, tfl::kUint8, "", {0.05f}, {128}})) == "");
+
+  // The input's scale becomes the preprocessing's std = 1 / scale.
+  tfl::Model tiny_input = model(w_ok, float_out);
+  tiny_input.tensors[0] = {"input", {1, 4, 4, 3}, tfl::kUint8, "", {1e-45f}, {128}};
+  CHECK_THAT(import_error(tmp, tiny_input),
+             Contains("input tensor 0 'input': quantization scale 1.4013e-45 must be positive with a finite inverse"));
+}
+
+TEST_CASE("the importer's work grows linearly with hostile models of 10x the operators", "[tflite]") {
+  constexpr int kSmall = 2000;
+  constexpr double kMaxGrowth = 15;  // 10x the operators; quadratic work would be 100x
+  // n RELUs whose outputs are all named "r" or "r_2" (each name search must not start over).
+  auto same_names = [](int n) {
+    tfl::Model m;
+    int prev = m.tensor({"input", {1, 4, 4, 3}});
+    m.inputs = {prev};
+    for (int i = 0; i < n; ++i) {
+      const int next = m.tensor({i % 3 == 2 ? "r_2" : "r", {1, 4, 4, 3}});
+      m.op(tfl::kRelu, {prev}, {next});
+      prev = next;
+    }
+    m.outputs = {prev};
+    return m;
+  };
+  // n MULs by a vector nothing computes (each looks for the gate's producer among all operators).
+  auto muls = [](int n) {
+    tfl::Model m;
+    int prev = m.tensor({"input", {1, 4, 4, 3}});
+    const int gate = m.tensor({"gate", {1, 1, 1, 3}});
+    m.inputs = {prev};
+    for (int i = 0; i < n; ++i) {
+      const int next = m.tensor({"m", {1, 4, 4, 3}});
+      m.binary(tfl::kMul, prev, gate, next);
+      prev = next;
+    }
+    m.outputs = {prev};
+    return m;
+  };
+  TempDir tmp;
+  auto steps = [&](const tfl::Model& model) {
+    const std::string path = tmp.write("big.tflite", model.bytes());
+    const uint64_t before = mnet::work_steps;
+    try {
+      mnet::import_tflite(path);
+    } catch (const mnet::InputError&) {
+      // The MULs are refused once every operator has been looked at; the work is what counts.
+    }
+    return double(mnet::work_steps - before);
+  };
+  for (auto& [what, make] : std::vector<std::pair<std::string, std::function<tfl::Model(int)>>>{
+           {"same-named RELUs", same_names}, {"MULs by an uncomputed vector", muls}}) {
+    const double small = steps(make(kSmall)), big = steps(make(10 * kSmall));
+    INFO(what << ": " << small << " steps for " << kSmall << " operators, " << big << " for " << 10 * kSmall);
+    CHECK(small >= kSmall);  // the counter counts
+    CHECK(big <= kMaxGrowth * small);
+  }
 }

@@ -4,14 +4,19 @@
 // rename a tensor.
 #include "tflite/import.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "core/error.h"
+#include "core/work_count.h"
 #include "tflite/model.h"
 
 namespace mnet {
@@ -20,18 +25,42 @@ namespace {
 
 using nlohmann::json;
 
+// The gate's constants may differ from 3 and 1/6 by this fraction of their value: V3-small's uint8
+// constants are 3 exactly and 0.16667 (2e-5 off); anything further is another function.
+constexpr double kGateConstantTolerance = 1e-3;
+
+// A float as "%g" writes it (std::to_string writes 1e-30 as 0.000000).
+std::string real(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+// Names derived from a layer's name: its weights and the fake_quant layer that may follow it.
+const std::vector<std::string> kNoWeights = {".q"};
+const std::vector<std::string> kWeightAndBias = {".q", ".weight", ".bias"};
+const std::vector<std::string> kSqueezeExciteWeights = {".q", ".fc1.weight", ".fc1.bias", ".fc2.weight", ".fc2.bias"};
+
 struct Importer {
+  Importer(const TfliteModel& model, bool round_activations) : m(model), fake_quant(round_activations) {}
+
   const TfliteModel& m;
   bool fake_quant;
   ImportedModel out;
   json layers = json::array();
   std::map<int, std::string> node_of;  // tensor index → mnet node producing it
-  std::set<std::string> names;
+  // Every name the imported model uses, layers' and weights' alike, so that no two layers share
+  // a name or declare the same weight ("s.fc1.weight" of SE layer "s" and of conv "s.fc1").
+  // "input" is the graph's input node.
+  std::unordered_set<std::string> taken{"input"};
+  std::unordered_map<std::string, int> next_suffix;  // base name → the next "_k" to try
+  std::vector<int> producer;  // tensor index → the first operator writing it, or -1
   struct SqueezeExcitePattern {
     int x, fc1, fc2;  // the scaled tensor and the two 1x1 CONV_2D operators
   };
   std::set<int> absorbed;                       // operators folded into a squeeze-excite
   std::map<int, SqueezeExcitePattern> se_at;    // keyed by the final MUL operator
+  std::map<int, std::string> mismatch_at;       // ADDs and MULs shaped like squeeze-excite that are not, and why
 
   [[noreturn]] void fail(int op, const std::string& msg) const {
     throw InputError(m.path + ": tflite: operator " + std::to_string(op) + " (" + tflite_op_name(m.ops[op].opcode) +
@@ -40,11 +69,18 @@ struct Importer {
 
   const TfliteTensor& tensor(int i) const { return m.tensors[size_t(i)]; }
   bool constant(int i) const { return i >= 0 && !m.tensor_data(i).empty(); }
-  int producer_of(int t) const {
+  // Indexed once: scanning all operators per lookup made 65,535 MULs take 24 s.
+  void index_producers() {
+    producer.assign(m.tensors.size(), -1);
     for (size_t k = 0; k < m.ops.size(); ++k)
-      for (int o : m.ops[k].outputs)
-        if (o == t) return int(k);
-    return -1;
+      for (int o : m.ops[k].outputs) {
+        count_work();
+        if (o >= 0 && producer[size_t(o)] < 0) producer[size_t(o)] = int(k);
+      }
+  }
+  int producer_of(int t) const {
+    count_work();
+    return t >= 0 && size_t(t) < producer.size() ? producer[size_t(t)] : -1;
   }
 
   // NHWC tensor shape → (C, H, W); rank 2 [1, C] is a vector.
@@ -55,7 +91,7 @@ struct Importer {
 
   // "MobilenetV1/MobilenetV1/Conv2d_3_pointwise/Relu6;..." → "Conv2d_3_pointwise": the first of the
   // ';'-joined names, without the model's scope and the op-level leaf names; unique.
-  std::string name_for(int op, int tensor_index) {
+  std::string name_for(int op, int tensor_index, const std::vector<std::string>& derived) {
     static const std::set<std::string> kLeaf = {"Relu6",     "Relu", "relu6",    "add_fold",         "BiasAdd", "mul",
                                                 "mul_1",     "act_quant", "Identity", "FusedBatchNormV3", "FusedBatchNorm",
                                                 "batch_norm", "Conv2D", "depthwise_Fold", "Conv2D_Fold"};
@@ -77,10 +113,32 @@ struct Importer {
     std::string best;
     for (size_t k = first; k < parts.size(); ++k) best += (best.empty() ? "" : "/") + parts[k];
     if (best.empty()) best = tflite_op_name(m.ops[op].opcode) + "_" + std::to_string(op);
-    std::string unique = best;
-    for (int k = 2; names.count(unique); ++k) unique = best + "_" + std::to_string(k);
-    names.insert(unique);
-    return unique;
+    return unique_name(best, derived);
+  }
+
+  bool is_free(const std::string& name, const std::vector<std::string>& derived) const {
+    count_work();
+    if (taken.count(name)) return false;
+    for (const std::string& suffix : derived) {
+      count_work();
+      if (taken.count(name + suffix)) return false;
+    }
+    return true;
+  }
+
+  // `base`, else base_2, base_3, ... such that neither the name nor a name derived from it is
+  // taken. Each base remembers where its search stopped (9,999 RELUs of one name took 16 s when
+  // every search began at _2); a "base_k" is tried at most once, so the work stays linear.
+  std::string unique_name(const std::string& base, const std::vector<std::string>& derived) {
+    std::string name = base;
+    if (!is_free(name, derived)) {
+      int& k = next_suffix.try_emplace(base, 2).first->second;
+      do name = base + "_" + std::to_string(k++);
+      while (!is_free(name, derived));
+    }
+    taken.insert(name);
+    for (const std::string& suffix : derived) taken.insert(name + suffix);
+    return name;
   }
 
   std::string input_node(int op, int t) const {
@@ -108,8 +166,10 @@ struct Importer {
   }
 
   // Returns the layer's name (a fake_quant after it takes over the tensor).
-  std::string add_layer(int op, json layer, int out_tensor, const std::vector<int>& in_tensors) {
-    std::string name = name_for(op, out_tensor);
+  std::string add_layer(int op, json layer, int out_tensor, const std::vector<int>& in_tensors,
+                        const std::vector<std::string>& derived = kNoWeights) {
+    count_work();
+    std::string name = name_for(op, out_tensor, derived);
     layer["name"] = name;
     layer["inputs"] = json::array();
     for (int t : in_tensors) layer["inputs"].push_back(input_node(op, t));
@@ -121,15 +181,29 @@ struct Importer {
     if (!fake_quant || probabilities || t.scale.size() != 1) return name;
     bool u8 = t.type == tflite_type::kUint8, s8 = t.type == tflite_type::kInt8;
     if (!u8 && !s8) return name;
+    check_activation_scale(op, out_tensor, u8 ? 0 : -128, u8 ? 255 : 127);
     json q = {{"type", "fake_quant"}, {"name", name + ".q"}, {"inputs", json::array({name})}, {"scale", t.scale[0]},
               {"zero_point", t.zero_point[0]}, {"qmin", u8 ? 0 : -128}, {"qmax", u8 ? 255 : 127}};
-    names.insert(name + ".q");
     layers.push_back(std::move(q));
     node_of[out_tensor] = name + ".q";
     return name;
   }
 
-  void put_weight(const std::string& name, std::vector<float> values) { out.weights[name] = std::move(values); }
+  // unique_name reserved every weight name with its layer, so none is written twice.
+  void put_weight(int op, const std::string& name, std::vector<float> values) {
+    if (!out.weights.emplace(name, std::move(values)).second) fail(op, "weight name '" + name + "' is used twice");
+  }
+
+  // The 8-bit grid fake_quant rounds an activation to: a finite positive scale whose every level
+  // is a finite float (a scale of 3e38 made every output NaN).
+  void check_activation_scale(int op, int t, int qmin, int qmax) const {
+    const TfliteTensor& x = tensor(t);
+    const double scale = x.scale[0];
+    const double reach = std::max(std::abs(double(qmin - x.zero_point[0])), std::abs(double(qmax - x.zero_point[0])));
+    if (!(scale > 0) || !std::isfinite(float(scale * reach)))
+      fail(op, "output tensor " + std::to_string(t) + " '" + x.name + "': quantization scale " + real(scale) +
+                   " must be positive with every 8-bit level a finite float (" + real(reach) + " steps from the zero point)");
+  }
 
   // OHWI filter → OIHW.
   static std::vector<float> ohwi_to_oihw(const TensorData& f) {
@@ -179,23 +253,38 @@ struct Importer {
       if (b.elements() != out_c) fail(op, "bias has " + std::to_string(b.elements()) + " values for " + std::to_string(out_c) + " channels");
       bias = b.data;
     }
-    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]});
-    put_weight(name + ".weight", std::move(weight));
-    put_weight(name + ".bias", std::move(bias));
+    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]}, kWeightAndBias);
+    put_weight(op, name + ".weight", std::move(weight));
+    put_weight(op, name + ".bias", std::move(bias));
   }
 
-  // Scalar constant value of tensor t (rank 0 or one element), or NaN.
-  double scalar(int t) const {
-    if (!constant(t)) return std::nan("");
-    TensorData d = dequantize(m, t);
-    return d.elements() == 1 ? d.data[0] : std::nan("");
+  // Checks that operator `op` is a step of the h-sigmoid gate, y + 3 or y · 1/6: exactly one
+  // operand is a constant, holding one finite value within kGateConstantTolerance of `want`; the
+  // other operand goes to *other. Returns what differs, or "" if it matches.
+  std::string gate_step_problem(int op, double want, int* other) const {
+    const TfliteOperator& o = m.ops[op];
+    const std::string what = tflite_op_name(o.opcode) + " (operator " + std::to_string(op) + ")";
+    if (o.inputs.size() != 2) return what + " has " + std::to_string(o.inputs.size()) + " inputs";
+    const bool first = constant(o.inputs[0]), second = constant(o.inputs[1]);
+    if (first == second) return what + (first ? " has two constant operands" : " has no constant operand");
+    const int c = first ? o.inputs[0] : o.inputs[1];
+    *other = first ? o.inputs[1] : o.inputs[0];
+    const std::string name = "constant tensor " + std::to_string(c) + " '" + tensor(c).name + "'";
+    if (tensor(c).elements() != 1)
+      return what + "'s " + name + " holds " + std::to_string(tensor(c).elements()) + " values, not one";
+    const double v = dequantize(m, c).data[0];
+    if (!std::isfinite(v) || std::abs(v - want) > kGateConstantTolerance * want)
+      return what + "'s " + name + " is " + real(v) + ", not " + real(want) + " (tolerance " +
+             real(kGateConstantTolerance * 100) + " %)";
+    return "";
   }
 
-  int other_input(const TfliteOperator& o, int known) const { return o.inputs[0] == known ? o.inputs[1] : o.inputs[0]; }
-
-  // Finds V3's squeeze-excite: MUL(x, gate) with gate = MUL(ADD(CONV(CONV(AVGPOOL(x))), 3), 1/6).
+  // Finds V3's squeeze-excite: MUL(x, gate) with gate = MUL(ADD(CONV(CONV(AVGPOOL(x))), 3), 1/6),
+  // the ADD clamped to [0, 6] (fused RELU6 or its uint8 range). A MUL that has the shape of that
+  // pattern but differs in a step gets the difference in mismatch_at, for its error message.
   void find_squeeze_excite() {
     for (size_t k = 0; k < m.ops.size(); ++k) {
+      count_work();
       const TfliteOperator& mul = m.ops[k];
       if (mul.opcode != tflite_op::kMul || mul.inputs.size() != 2) continue;
       for (int side = 0; side < 2; ++side) {
@@ -203,25 +292,34 @@ struct Importer {
         if (!is_vector_like(tensor(gate)) || is_vector_like(tensor(x))) continue;
         int scale_op = producer_of(gate);
         if (scale_op < 0 || m.ops[scale_op].opcode != tflite_op::kMul) continue;
-        const TfliteOperator& s = m.ops[scale_op];
-        int s_const = constant(s.inputs[0]) ? s.inputs[0] : s.inputs[1];
-        int add_op = producer_of(other_input(s, s_const));
-        if (add_op < 0 || m.ops[add_op].opcode != tflite_op::kAdd) continue;
-        const TfliteOperator& a = m.ops[add_op];
-        int a_const = constant(a.inputs[0]) ? a.inputs[0] : a.inputs[1];
-        int fc2 = producer_of(other_input(a, a_const));
-        if (fc2 < 0 || m.ops[fc2].opcode != tflite_op::kConv2d) continue;
-        int fc1 = producer_of(m.ops[fc2].inputs[0]);
-        if (fc1 < 0 || m.ops[fc1].opcode != tflite_op::kConv2d) continue;
-        int pool = producer_of(m.ops[fc1].inputs[0]);
-        if (pool < 0 || (m.ops[pool].opcode != tflite_op::kAveragePool2d && m.ops[pool].opcode != tflite_op::kMean) ||
-            m.ops[pool].inputs[0] != x)
+        int add_in = -1, fc2_out = -1;
+        std::string problem = gate_step_problem(scale_op, 1.0 / 6.0, &add_in);
+        const int add_op = add_in >= 0 ? producer_of(add_in) : -1;
+        if (problem.empty() && (add_op < 0 || m.ops[add_op].opcode != tflite_op::kAdd))
+          problem = "the gate's MUL (operator " + std::to_string(scale_op) + ") does not scale an ADD's output";
+        if (problem.empty()) problem = gate_step_problem(add_op, 3.0, &fc2_out);
+        if (problem.empty() && act_of(add_op) != "relu6")
+          problem = "the gate's ADD (operator " + std::to_string(add_op) + ") is not clamped to [0, 6] (activation " +
+                    act_of(add_op) + ")";
+        if (problem.empty() && (mul.activation != TfliteActivation::kNone ||
+                                m.ops[scale_op].activation != TfliteActivation::kNone))
+          problem = "a MUL of the gate has a fused activation";
+        const int fc2 = problem.empty() ? producer_of(fc2_out) : -1;
+        const int fc1 = fc2 >= 0 && m.ops[fc2].opcode == tflite_op::kConv2d ? producer_of(m.ops[fc2].inputs[0]) : -1;
+        const int pool = fc1 >= 0 && m.ops[fc1].opcode == tflite_op::kConv2d ? producer_of(m.ops[fc1].inputs[0]) : -1;
+        if (problem.empty() &&
+            (pool < 0 || (m.ops[pool].opcode != tflite_op::kAveragePool2d && m.ops[pool].opcode != tflite_op::kMean) ||
+             m.ops[pool].inputs[0] != x))
+          problem = "the gate is not computed by CONV_2D(CONV_2D(AVERAGE_POOL_2D or MEAN of the scaled tensor))";
+        if (!problem.empty()) {
+          // Said by whichever of these operators the import reaches first.
+          for (int op : {int(k), scale_op, add_op})
+            if (op >= 0) mismatch_at.try_emplace(op, problem);
           continue;
-        if (std::abs(scalar(a_const) - 3.0) > 0.05 || std::abs(scalar(s_const) - 1.0 / 6.0) > 0.005)
-          fail(int(k), "squeeze-excite gate is not h-sigmoid (x + 3) / 6: constants " + std::to_string(scalar(a_const)) +
-                           " and " + std::to_string(scalar(s_const)));
+        }
         for (int absorbed_op : {pool, fc1, fc2, add_op, scale_op}) absorbed.insert(absorbed_op);
         se_at[int(k)] = SqueezeExcitePattern{x, fc1, fc2};
+        mismatch_at.erase(int(k));
         break;
       }
     }
@@ -247,15 +345,20 @@ struct Importer {
     std::string act = act_of(fc1);
     if (act == "none") act = "relu";  // the reference V3 uses ReLU between the two FCs
     json layer = {{"type", "se"}, {"squeeze", sq}, {"act", act}, {"gate", "hsigmoid"}};
-    std::string name = add_layer(op, layer, mul.outputs[0], {x});
+    std::string name = add_layer(op, layer, mul.outputs[0], {x}, kSqueezeExciteWeights);
     auto bias = [&](int conv_op) {
       if (m.ops[conv_op].inputs.size() < 3) fail(op, "squeeze-excite convolution has no bias");
       return dequantize(m, m.ops[conv_op].inputs[2]).data;
     };
-    put_weight(name + ".fc1.weight", std::move(w1));
-    put_weight(name + ".fc1.bias", bias(fc1));
-    put_weight(name + ".fc2.weight", std::move(w2));
-    put_weight(name + ".fc2.bias", bias(fc2));
+    put_weight(op, name + ".fc1.weight", std::move(w1));
+    put_weight(op, name + ".fc1.bias", bias(fc1));
+    put_weight(op, name + ".fc2.weight", std::move(w2));
+    put_weight(op, name + ".fc2.bias", bias(fc2));
+  }
+
+  std::string why_not_squeeze_excite(int op) const {
+    auto why = mismatch_at.find(op);
+    return ", x * relu6(y + 3) / 6" + (why == mismatch_at.end() ? std::string() : ": " + why->second);
   }
 
   void global_pool(int op) {
@@ -317,10 +420,16 @@ struct Importer {
     if (in.shape.size() != 4 || in.shape[0] != 1 || in.shape[1] != in.shape[2] || in.shape[3] != 3)
       throw InputError(m.path + ": tflite: input must be [1, S, S, 3], got " +
                        shape_to_string(std::vector<int64_t>(in.shape.begin(), in.shape.end())));
+    // The input's quantization becomes the preprocessing's std = 1 / scale.
+    if (in.quantized() && (!(in.scale[0] > 0) || !std::isfinite(1.0f / in.scale[0])))
+      throw InputError(m.path + ": tflite: input tensor " + std::to_string(m.inputs[0]) + " '" + in.name +
+                       "': quantization scale " + real(in.scale[0]) + " must be positive with a finite inverse");
     node_of[m.inputs[0]] = "input";
     check_arity();
+    index_producers();
     find_squeeze_excite();
     for (size_t k = 0; k < m.ops.size(); ++k) {
+      count_work();
       int op = int(k);
       if (absorbed.count(op)) continue;
       const TfliteOperator& o = m.ops[k];
@@ -347,11 +456,12 @@ struct Importer {
         case tflite_op::kRelu: add_layer(op, {{"type", "relu"}}, o.outputs[0], {o.inputs[0]}); break;
         case tflite_op::kRelu6: add_layer(op, {{"type", "relu6"}}, o.outputs[0], {o.inputs[0]}); break;
         case tflite_op::kAdd:
-          if (constant(o.inputs[0]) || constant(o.inputs[1])) fail(op, "adding a constant is only supported inside squeeze-excite");
+          if (constant(o.inputs[0]) || constant(o.inputs[1])) fail(op, "adding a constant is only supported inside squeeze-excite" + why_not_squeeze_excite(op));
           add_layer(op, {{"type", "add"}, {"act", act_of(op)}}, o.outputs[0], {o.inputs[0], o.inputs[1]});
           break;
         case tflite_op::kMul:
-          if (!se_at.count(op)) fail(op, "MUL is only supported as the last step of squeeze-excite");
+          if (!se_at.count(op))
+            fail(op, "MUL is only supported as the last step of squeeze-excite" + why_not_squeeze_excite(op));
           squeeze_excite(op);
           break;
         case tflite_op::kFullyConnected: fully_connected(op); break;
@@ -372,9 +482,9 @@ struct Importer {
     json layer = {{"type", "fc"}, {"out", w.shape[0]}, {"bias", true}, {"act", act_of(op)}};
     std::vector<float> bias(size_t(w.shape[0]), 0.0f);
     if (o.inputs.size() >= 3 && o.inputs[2] >= 0) bias = dequantize(m, o.inputs[2]).data;
-    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]});
-    put_weight(name + ".weight", w.data);
-    put_weight(name + ".bias", std::move(bias));
+    std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]}, kWeightAndBias);
+    put_weight(op, name + ".weight", w.data);
+    put_weight(op, name + ".bias", std::move(bias));
   }
 
   json config() const {
@@ -403,11 +513,12 @@ struct Importer {
 
 ImportedModel import_tflite(const std::string& path, const ImportOptions& options) {
   TfliteModel model = read_tflite(path);
-  Importer imp{model, options.fake_quant, {}, json::array(), {}, {}, {}, {}};
+  Importer imp(model, options.fake_quant);
   imp.run();
   // The file name and the model's description may hold any bytes; invalid UTF-8 becomes U+FFFD.
   imp.out.config_json = imp.config().dump(1, ' ', false, json::error_handler_t::replace) + "\n";
   imp.out.labels = model.labels;
+  imp.out.labels_file = model.labels_file;
   imp.out.notes = model.notes;
   return std::move(imp.out);
 }

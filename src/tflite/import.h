@@ -12,6 +12,7 @@ struct ImportedModel {
   std::string config_json;
   WeightMap weights;
   std::vector<std::string> labels;
+  std::string labels_file;         // the name the model's metadata gives its labels, if any
   std::vector<std::string> notes;  // what the mapping did that a user may want to know
 };
 

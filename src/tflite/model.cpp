@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <optional>
 
@@ -199,6 +200,13 @@ constexpr int kOpNameCount = int(sizeof(kOpNames) / sizeof(kOpNames[0]));
 static_assert(kOpNameCount == 133);  // ADD = 0 ... CONV_3D = 132
 
 std::string num(int64_t v) { return std::to_string(v); }
+
+// A float as "%g" writes it: 3e+38, 1e-30, nan (std::to_string writes 1e-30 as 0.000000).
+std::string real(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 std::string shape_string(const std::vector<int32_t>& shape) {
   std::string s = "[";
@@ -839,10 +847,16 @@ TensorData dequantize(const TfliteModel& model, int tensor) {
   const int64_t n = t.elements();
   out.data.resize(size_t(n));
   // read_tflite checked that the buffer holds exactly n elements of the tensor's type.
+  // Weights and biases must be finite: one NaN or infinity turns every output into NaN.
+  auto not_finite = [&](int64_t i, const std::string& how) {
+    fail("element " + num(i) + " " + how + " is " + real(out.data[size_t(i)]) +
+         ", weights and biases must be finite floats");
+  };
   if (t.type == tflite_type::kFloat32) {
     for (int64_t i = 0; i < n; ++i) {
       const uint32_t bits = read_le32(data, uint64_t(i) * 4);
       std::memcpy(&out.data[size_t(i)], &bits, sizeof(float));
+      if (!std::isfinite(out.data[size_t(i)])) not_finite(i, "(FLOAT32)");
     }
     return out;
   }
@@ -851,6 +865,12 @@ TensorData dequantize(const TfliteModel& model, int tensor) {
   if (t.type == tflite_type::kInt32) bytes = 4;
   if (bytes == 0) fail("type " + tflite_type_name(t.type) + " cannot be dequantized");
   if (!t.quantized()) fail(tflite_type_name(t.type) + " tensor has no quantization parameters");
+  for (size_t c = 0; c < t.scale.size(); ++c) {
+    if (!(t.scale[c] > 0) || !std::isfinite(t.scale[c])) {
+      fail("quantization scale " + num(int64_t(c)) + " is " + real(t.scale[c]) +
+           ", dequantizing needs a finite positive scale");
+    }
+  }
 
   // Per-channel: channel of element i is (i / inner) % channels, inner = product of the
   // dimensions after the quantized one.
@@ -871,6 +891,10 @@ TensorData dequantize(const TfliteModel& model, int tensor) {
     }
     const size_t c = per_channel ? size_t((i / inner) % channels) : 0;
     out.data[size_t(i)] = float(double(t.scale[c]) * double(q - t.zero_point[c]));
+    if (!std::isfinite(out.data[size_t(i)])) {
+      not_finite(i, "(" + num(q) + " - zero point " + num(t.zero_point[c]) + ") * scale " +
+                        real(t.scale[c]));
+    }
   }
   return out;
 }
