@@ -1,4 +1,5 @@
 // mnet bench MODEL... --threads 1,2: whole-model latency, median/p10/p90, one row per model × threads.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "common.h"
@@ -35,7 +36,8 @@ Command make_bench_command(CLI::App& root) {
     for (const auto& m : *models) {
       ModelOptions one = *opts;
       one.model = m;
-      Model loaded = load_for_execution(one, *engine);
+      // One executor at a time, the most threads the widest.
+      Model loaded = load_for_execution(one, *engine, {ExecOptions{*std::max_element(threads->begin(), threads->end())}});
       const Graph& g = loaded.graph;
       const WeightMap& w = loaded.weights;
       std::vector<float> input = random_input(g.input().out);

@@ -64,10 +64,15 @@ Command make_classify_command(CLI::App& root) {
   app->add_option("--top", *top, "How many classes to list per image")->capture_default_str()->check(CLI::Range(1, 100000));
   app->add_option("--labels", *labels_file, "Labels file, one per line (default: the model's own)");
   app->add_option("--weights", engine->weights, "Weights (.safetensors) overriding the model's own");
+  engine->add_checks_to(*app);
   app->add_option("--threads", *threads, "Threads")->capture_default_str()->check(CLI::Range(1, 256));
   out->add_to(*app, "table|json");
   auto run = [model, engine, images, out, top, labels_file, threads]() {
-    Model m = load_model(model->model, model->overrides(), engine->weights);
+    LoadOptions load = engine->load_options();
+    load.before_weights = [&](const Graph& graph) {
+      engine->check_memory_for(graph, {ExecOptions{*threads}}, model->model);
+    };
+    Model m = load_model(model->model, model->overrides(), load);
     if (m.weights_source.empty())
       throw InputError(model->model + ": no weights: classification needs a .tflite model, a config naming its "
                                       "weights, or --weights");
@@ -75,8 +80,11 @@ Command make_classify_command(CLI::App& root) {
     const Graph& g = m.graph;
     int64_t classes = g.output().out.elements();
     if (!m.labels.empty() && int64_t(m.labels.size()) != classes)
-      throw InputError((labels_file->empty() ? g.labels : *labels_file) + ": has " + std::to_string(m.labels.size()) +
-                       " labels, " + g.name + " outputs " + std::to_string(classes) + " classes");
+      throw InputError((!labels_file->empty() ? *labels_file
+                        : g.labels.empty()      ? model->model + ": labels in its metadata"  // a .tflite's own
+                                                : g.labels) +
+                       ": has " + std::to_string(m.labels.size()) + " labels, " + g.name + " outputs " +
+                       std::to_string(classes) + " classes");
     Executor exec(g, m.weights, ExecOptions{*threads});
     const Shape& in = g.input().out;
     if (in.c != 3 || in.h != in.w) throw InputError(g.source + ": classify needs a [3, S, S] input, got " + in.str());

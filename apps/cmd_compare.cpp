@@ -43,7 +43,7 @@ Command make_compare_command(CLI::App& root) {
       }
       ModelOptions one = *opts;
       one.model = m;
-      Model loaded = load_for_execution(one, *engine);
+      Model loaded = load_for_execution(one, *engine, {ExecOptions{*threads}});
       const Graph& g = loaded.graph;
       reports.push_back(analyze_cost(g));
       Executor exec(g, loaded.weights, ExecOptions{*threads});

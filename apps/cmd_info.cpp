@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "run/executor.h"
 
 namespace mnet::app {
 
@@ -14,12 +15,16 @@ Command make_info_command(CLI::App& root) {
   out->add_to(*app);
   auto run = [model, out]() {
     Graph g = load_graph(model->model, model->overrides());
+    // What `mnet run` at one thread would need.
+    const MemoryEstimate memory = estimate_memory(g, {ExecOptions{}});
     if (out->parsed() == Format::json) {
       nlohmann::json j;
       j["model"] = g.name;
       j["source"] = g.source;
       j["width"] = g.width;
       j["resolution"] = g.resolution;
+      j["planned_memory"] = {{"peak_bytes", memory.peak()}};
+      for (const auto& [part, bytes] : planned_memory(memory).parts_bytes) j["planned_memory"][part + "_bytes"] = bytes;
       j["nodes"] = nlohmann::json::array();
       for (size_t i = 0; i < g.nodes.size(); ++i) {
         const Node& n = g.nodes[i];
@@ -55,7 +60,8 @@ Command make_info_command(CLI::App& root) {
     }
     std::string head = out->parsed() == Format::table
                            ? g.name + " (" + g.source + "), width " + fixed(g.width, 3) + ", resolution " +
-                                 std::to_string(g.resolution) + ", " + std::to_string(g.nodes.size()) + " nodes\n\n"
+                                 std::to_string(g.resolution) + ", " + std::to_string(g.nodes.size()) + " nodes\n" +
+                                 "planned peak memory at 1 thread " + planned_memory(memory).text + "\n\n"
                            : "";
     emit(*out, head + t.render(out->parsed()));
     return kExitOk;

@@ -41,22 +41,27 @@ Command make_profile_command(CLI::App& root) {
   engine->add_to(*app);
   out->add_to(*app);
   auto run = [model, engine, out, cost_only, threads]() {
+    ExecOptions layer_by_layer{*threads};
+    layer_by_layer.bands = false;  // each convolution timed on its own
+    // Both executors live at once over one set of weights.
+    const std::vector<ExecOptions> executors{layer_by_layer, ExecOptions{*threads}};
     if (*cost_only) {
-      emit(*out, format_profile(analyze_cost(load_graph(model->model, model->overrides())), nullptr, out->parsed()));
+      Graph g = load_graph(model->model, model->overrides());
+      const PlannedMemory memory = planned_memory(estimate_memory(g, executors));
+      emit(*out, format_profile(analyze_cost(g), nullptr, out->parsed(), &memory));
       return kExitOk;
     }
     GemmCeiling ceiling = cached_ceiling(*threads);
-    Model loaded = load_for_execution(*model, *engine);
+    Model loaded = load_for_execution(*model, *engine, executors);
     const Graph& g = loaded.graph;
     CostReport cost = analyze_cost(g);
-    ExecOptions layer_by_layer{*threads};
-    layer_by_layer.bands = false;  // each convolution timed on its own
+    const PlannedMemory memory = planned_memory(estimate_memory(g, executors));
     Executor layers(g, loaded.weights, layer_by_layer), model(g, loaded.weights, ExecOptions{*threads});
     std::vector<float> input = random_input(g.input().out);
     ProfileTimings t =
         profile_model(g, layers, model, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
     t.machine.ceiling = ceiling;
-    emit(*out, format_profile(cost, &t, out->parsed()));
+    emit(*out, format_profile(cost, &t, out->parsed(), &memory));
     return kExitOk;
   };
   return {app, run};

@@ -1,10 +1,56 @@
+#include <malloc.h>
+
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <new>
+#include <thread>
 
 #include "config/config.h"
 #include "kernels/packed_gemm.h"
 #include "run/executor.h"
 #include "testing.h"
+
+// Live heap bytes and their peak, for checking the memory estimate against what is really
+// allocated: this replaces the test binary's global operator new and delete.
+namespace {
+std::atomic<int64_t> g_live_bytes{0}, g_peak_bytes{0};
+void note_allocated(void* p) {
+  const int64_t live = g_live_bytes += int64_t(malloc_usable_size(p));
+  int64_t peak = g_peak_bytes.load();
+  while (live > peak && !g_peak_bytes.compare_exchange_weak(peak, live)) {
+  }
+}
+}  // namespace
+
+// Every non-aligned form, so that no allocation from the library's (or a sanitizer's) own
+// operator new reaches this delete.
+void* operator new(std::size_t n) {
+  void* p = std::malloc(n ? n : 1);
+  if (!p) throw std::bad_alloc();
+  note_allocated(p);
+  return p;
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  void* p = std::malloc(n ? n : 1);
+  if (p) note_allocated(p);
+  return p;
+}
+void* operator new[](std::size_t n, const std::nothrow_t& tag) noexcept { return operator new(n, tag); }
+void operator delete(void* p) noexcept {
+  if (!p) return;
+  g_live_bytes -= int64_t(malloc_usable_size(p));
+  std::free(p);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { operator delete(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { operator delete(p); }
 
 using namespace mnet;
 using testing::source_path;
@@ -178,4 +224,79 @@ TEST_CASE("random weights are deterministic and cover every declared tensor") {
       CHECK(int64_t(a[w.name].size()) == w.elements());
     }
   CHECK(a.size() == declared);
+}
+
+namespace {
+
+// The most heap bytes live at once while `work` runs on a thread of its own (so that thread-local
+// and OpenMP buffers start empty and are counted), above what was live before.
+int64_t peak_heap_bytes(const std::function<void()>& work) {
+  int64_t peak = 0;
+  std::thread t([&] {
+    const int64_t before = g_live_bytes.load();
+    g_peak_bytes = before;
+    work();
+    peak = g_peak_bytes.load() - before;
+  });
+  t.join();
+  return peak;
+}
+
+}  // namespace
+
+TEST_CASE("the planned peak memory bounds the bytes a V1, V2 or V3 run allocates, within 2x") {
+  // Allocated: weights read from an F32 safetensors file, the executors built, one run, the
+  // output copied. Estimated before any of it from the graph alone.
+  testing::TempDir tmp;
+  for (const char* config : {"mobilenet_v1.json", "mobilenet_v2.json", "mobilenet_v3_large.json",
+                             "mobilenet_v3_small.json", "tiny_custom.json"}) {
+    for (int threads : {1, 2}) {
+      ExecOptions layers{threads};
+      layers.bands = false;
+      for (const std::vector<ExecOptions>& plans :
+           {std::vector<ExecOptions>{ExecOptions{threads}}, std::vector<ExecOptions>{layers, ExecOptions{threads}}}) {
+        Graph g = load_config(source_path("configs/" + std::string(config)));
+        const std::string weights = tmp.file("w.safetensors");
+        save_weights(g, random_weights(g, 3), weights);
+        std::vector<float> x = input_for(g.input().out, 1);
+        const MemoryEstimate estimate = estimate_memory(g, plans);
+        const int64_t actual = peak_heap_bytes([&] {
+          WeightMap w = load_weights(g, weights);
+          std::vector<std::unique_ptr<Executor>> executors;
+          for (const ExecOptions& o : plans) executors.push_back(std::make_unique<Executor>(g, w, o));
+          const float* y = executors.back()->run(x.data());
+          std::vector<float> out(y, y + g.output().out.elements());
+        });
+        INFO(config << ", " << threads << " thread(s), " << plans.size() << " executor(s): estimated "
+                    << estimate.peak() << " bytes (" << estimate.breakdown() << "), allocated " << actual);
+        CHECK(estimate.peak() >= actual);
+        CHECK(estimate.peak() <= 2 * actual);
+      }
+    }
+  }
+}
+
+TEST_CASE("the memory estimate of a 48 GiB fully connected layer is made without allocating it") {
+  // 3x256x256 inputs into 65536 outputs: 12.9e9 weights.
+  Graph g = parse_config(R"({"name": "huge_fc", "resolution": 256, "input_channels": 3,
+      "layers": [{"type": "fc", "name": "fc", "out": 65536}]})", "huge.json");
+  MemoryEstimate estimate;
+  const int64_t allocated = peak_heap_bytes([&] { estimate = estimate_memory(g, {ExecOptions{}}); });
+  CHECK(estimate.weights == int64_t(4) * (int64_t(65536) * 3 * 256 * 256 + 65536));
+  CHECK(estimate.peak() > (int64_t(96) << 30));  // the weights and the executor's copy of them
+  CHECK(allocated < (int64_t(1) << 20));
+  REQUIRE_THROWS_AS(check_memory(estimate, int64_t(8) << 30, "--max-memory", g, "huge.json"), InputError);
+  REQUIRE_THROWS_WITH(check_memory(estimate, int64_t(8) << 30, "--max-memory", g, "huge.json"),
+                      Catch::StartsWith("huge.json: huge_fc needs an estimated ") &&
+                          Catch::Contains("more than the limit of 8.00 GiB (--max-memory)"));
+  CHECK_NOTHROW(check_memory(estimate, estimate.peak(), "--max-memory", g, "huge.json"));
+}
+
+TEST_CASE("the default memory limit is 3/4 of physical memory") {
+  const int64_t physical = physical_memory_bytes();
+  REQUIRE(physical > 0);
+  CHECK(default_max_memory() == int64_t(double(physical) * kMaxMemoryShareOfRam));
+  CHECK(format_bytes(1536) == "1.50 KiB");
+  CHECK(format_bytes(int64_t(48) << 30) == "48.0 GiB");
+  CHECK(format_bytes(12) == "12 bytes");
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/work_count.h"
 #include "io/npy.h"
 #include "testing.h"
 
@@ -341,4 +342,29 @@ TEST_CASE("the npy writer refuses data that does not match the shape", "[io][npy
   const std::string path = tmp.file("a.npy");
   CHECK_THROWS_AS(mnet::write_npy(path, {{2, 2}, {1, 2, 3}}), std::invalid_argument);
   CHECK_FALSE(fs::exists(path));
+}
+
+TEST_CASE("npy header parsing work grows linearly with the dimensions of a hostile shape", "[io][npy]") {
+  // (1, 1, ..., 1) with n dimensions, valid; and the same ending in a dimension over the limit.
+  auto shape_of = [](int n, const std::string& last) {
+    std::string s = "(";
+    for (int i = 0; i < n; ++i) s += "1, ";
+    return s + last + ")";
+  };
+  auto work = [&](int n, const std::string& last, const std::string& data) {
+    const std::string bytes = npy_file(f32_header(shape_of(n, last)), data);
+    const uint64_t before = mnet::work_steps;
+    try {
+      mnet::parse_npy(bytes, "hostile.npy");
+    } catch (const mnet::InputError&) {
+    }
+    return mnet::work_steps - before;
+  };
+  for (const auto& [last, data] : {std::pair<std::string, std::string>{"1", f32_bytes({1})},
+                                   std::pair<std::string, std::string>{"99999999999", ""}}) {
+    const uint64_t small = work(1500, last, data), large = work(15000, last, data);
+    INFO("last dimension " << last << ": " << small << " steps for 1500 dimensions, " << large << " for 15000");
+    CHECK(small >= 1500);
+    CHECK(large <= 15 * small);
+  }
 }

@@ -2,14 +2,18 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "core/error.h"
+#include "core/work_count.h"
 #include "io/safetensors.h"
+#include "run/weights.h"
 #include "testing.h"
 
 namespace fs = std::filesystem;
@@ -384,3 +388,112 @@ TEST_CASE("the safetensors writer refuses inconsistent tensors and names", "[io]
   CHECK_THROWS_AS(mnet::write_safetensors(path, {{"a", nullptr}}), std::invalid_argument);
   CHECK_FALSE(fs::exists(path));
 }
+
+namespace {
+
+// n one-element F32 tensors t0, t1, ... laid out one after the other; `entry(i)` may replace an
+// entry's JSON, `tail` is appended inside the header object.
+std::string many_tensors(int n, const std::function<std::string(int)>& entry = nullptr, const std::string& tail = "") {
+  std::string header = "{";
+  for (int i = 0; i < n; ++i) {
+    header += (i ? "," : "") + std::string("\"t") + std::to_string(i) + "\":";
+    header += entry ? entry(i)
+                    : R"({"dtype":"F32","shape":[1],"data_offsets":[)" + std::to_string(4 * i) + "," +
+                          std::to_string(4 * i + 4) + "]}";
+  }
+  return st_file(header + tail + "}", std::string(4 * size_t(n), '\0'));
+}
+
+// Steps the reader counted while `read` ran (mnet::count_work), whether or not it threw.
+uint64_t work_of(const std::function<void()>& read) {
+  const uint64_t before = mnet::work_steps;
+  try {
+    read();
+  } catch (const mnet::InputError&) {
+  }
+  return mnet::work_steps - before;
+}
+
+}  // namespace
+
+TEST_CASE("safetensors reading work grows linearly with the tensors of hostile files", "[io][safetensors]") {
+  // Before: 50k tensors took 26-37 s (a parse callback rescanning the header object at the end of
+  // every entry, and a linear search per looked-up name). Counted steps, not time: n vs 10n.
+  TempDir tmp;
+  const mnet::Graph g = mnet::load_config(source_path("configs/tiny_custom.json"));
+  struct Hostile {
+    const char* what;
+    std::function<void(int n)> read;
+  };
+  const std::vector<Hostile> cases{
+      {"n tensors, each then looked up by name",
+       [](int n) {
+         const mnet::SafetensorsFile f = mnet::parse_safetensors(many_tensors(n), "many.safetensors");
+         for (int i = 0; i < n; ++i) REQUIRE(f.find("t" + std::to_string(i)) != nullptr);
+       }},
+      {"n tensors, then one named twice",
+       [](int n) { mnet::parse_safetensors(many_tensors(n, nullptr, R"(,"t0":{})"), "dup.safetensors"); }},
+      {"n tensors all at the same offsets",
+       [](int n) {
+         const std::string same = R"({"dtype":"F32","shape":[1],"data_offsets":[0,4]})";
+         mnet::parse_safetensors(many_tensors(n, [&](int) { return same; }), "overlap.safetensors");
+       }},
+      {"n tensors given as weights to a model that declares none of them",
+       [&](int n) { mnet::load_weights(g, tmp.write("w.safetensors", many_tensors(n))); }},
+  };
+  for (const Hostile& c : cases) {
+    const uint64_t small = work_of([&] { c.read(2000); }), large = work_of([&] { c.read(20000); });
+    INFO(c.what << ": " << small << " steps for 2000 tensors, " << large << " for 20000");
+    CHECK(small >= 2000);
+    CHECK(large <= 15 * small);
+  }
+}
+
+TEST_CASE("NaN or inf weights of every safetensors dtype are refused naming the file, tensor and element",
+          "[io][safetensors]") {
+  TempDir tmp;
+  const mnet::Graph g = mnet::parse_config(R"({"name": "one", "resolution": 2, "input_channels": 1,
+      "layers": [{"type": "conv", "name": "c", "out": 1, "kernel": 1, "bias": true}]})", "one.json");
+  // c.weight [1, 1, 1, 1] = 1, then c.bias [1] non-finite, in each dtype.
+  auto file = [](const std::string& dtype, int bytes, const std::string& buffer) {
+    return st_file(R"({"c.weight":{"dtype":")" + dtype + R"(","shape":[1,1,1,1],"data_offsets":[0,)" +
+                       std::to_string(bytes) + R"(]},"c.bias":{"dtype":")" + dtype + R"(","shape":[1],"data_offsets":[)" +
+                       std::to_string(bytes) + "," + std::to_string(2 * bytes) + "]}}",
+                   buffer);
+  };
+  const struct {
+    const char* dtype;
+    std::string bytes;
+    const char* value;
+  } cases[] = {
+      {"F32", f32_bytes({1, -std::numeric_limits<float>::infinity()}), "-inf"},
+      {"F16", le_bytes(0x3c00, 2) + le_bytes(0x7c00, 2), "inf"},
+      {"BF16", le_bytes(0x3f80, 2) + le_bytes(0x7fc0, 2), "NaN"},
+      {"F64", f64_bytes({1.0, std::numeric_limits<double>::quiet_NaN()}), "NaN"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.dtype) {
+      const int width = int(c.bytes.size() / 2);
+      const std::string path = tmp.write("w.safetensors", file(c.dtype, width, c.bytes));
+      REQUIRE_INPUT_ERROR(mnet::load_weights(g, path),
+                          path + ": tensor 'c.bias' (layer 'c' (conv)): element 0 is " + c.value +
+                              "; weights must be finite (--allow-nonfinite runs anyway)");
+      const mnet::WeightMap w = mnet::load_weights(g, path, mnet::NonFinite::warn);
+      CHECK(w.at("c.weight") == std::vector<float>{1.0f});
+      CHECK_FALSE(std::isfinite(w.at("c.bias")[0]));
+    }
+  }
+}
+
+TEST_CASE("a weights file larger than the model's declared tensors can be is refused before it is read",
+          "[io][safetensors]") {
+  TempDir tmp;
+  const mnet::Graph g = mnet::parse_config(R"({"name": "one", "resolution": 2, "input_channels": 1,
+      "layers": [{"type": "conv", "name": "c", "out": 1, "kernel": 1}]})", "one.json");
+  // One declared value: at most 8 + header limit + 8 bytes.
+  const std::string path = tmp.write("big.safetensors", std::string(size_t(mnet::kMaxSafetensorsHeaderBytes) + 17, ' '));
+  REQUIRE_INPUT_ERROR(mnet::load_weights(g, path),
+                      path + ": file is " + std::to_string(mnet::kMaxSafetensorsHeaderBytes + 17) + " bytes, more than the " +
+                          std::to_string(mnet::kMaxSafetensorsHeaderBytes + 16) + " bytes that one's 1 declared weights");
+}
+

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/work_count.h"
 #include "io/atomic_file.h"
 #include "io/bytes.h"
 
@@ -57,6 +58,7 @@ class HeaderParser {
     for (;;) {
       skip_space();
       if (peek() == '}') break;
+      count_work();
       const std::string key = parse_string("key");
       if (!seen.insert(key).second) fail("key '" + printable(key) + "' appears more than once");
       skip_space();
@@ -161,6 +163,7 @@ class HeaderParser {
       return shape;
     }
     for (;;) {
+      count_work();
       shape.push_back(parse_dim(shape.size()));
       skip_space();
       if (peek() == ')') {

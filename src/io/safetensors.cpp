@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/work_count.h"
 #include "io/atomic_file.h"
 #include "io/bytes.h"
 
@@ -91,9 +92,51 @@ std::string offsets_to_string(uint64_t b, uint64_t e) {
   return "[" + std::to_string(b) + ", " + std::to_string(e) + "]";
 }
 
+// The first key repeated within one JSON object, found in one linear pass. (nlohmann's parse
+// callback could notice duplicates too, but its parser then rescans the enclosing object at the
+// end of every object: quadratic in the tensors, 37 s for 50k of them.)
+struct DuplicateKeyFinder : nlohmann::json_sax<json> {
+  std::vector<std::set<std::string>> open_objects;
+  std::string top_key, dup_key, dup_owner;  // dup_owner: the top-level key the duplicate is under
+  bool dup = false;
+  size_t dup_depth = 0;
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override {
+    open_objects.emplace_back();
+    return true;
+  }
+  bool key(string_t& key) override {
+    count_work();
+    if (open_objects.size() == 1) top_key = key;
+    if (!open_objects.back().insert(key).second && !dup) {
+      dup = true;
+      dup_key = key;
+      dup_owner = top_key;
+      dup_depth = open_objects.size();
+    }
+    return true;
+  }
+  bool end_object() override {
+    open_objects.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;  // not reached: the DOM parse before it has accepted the same bytes
+  }
+};
+
 class Reader {
  public:
-  explicit Reader(std::string path) : path_(std::move(path)) {}
+  Reader(std::string path, const SafetensorsEntryCheck& check) : path_(std::move(path)), check_(check) {}
 
   SafetensorsFile read(const std::string& bytes) {
     if (bytes.size() < kLengthFieldBytes) {
@@ -118,9 +161,14 @@ class Reader {
     SafetensorsFile file;
     std::vector<Entry> entries = parse_entries(header, buffer_len, &file.metadata);
     check_layout(&entries, buffer_len);
+    if (check_) {
+      for (const Entry& e : entries) check_(e.name, e.shape);
+    }
 
     // Sizes are only trusted (and allocated) once every entry and the layout have been checked.
     for (const Entry& e : entries) {
+      count_work();
+      file.index.emplace(e.name, file.tensors.size());
       TensorData t;
       t.shape = e.shape;
       t.data.resize(size_t(e.elements));
@@ -139,31 +187,9 @@ class Reader {
   }
 
   json parse_header(const char* begin, const char* end) const {
-    // nlohmann keeps the last of duplicate keys silently; the callback notices them instead.
-    std::vector<std::set<std::string>> open_objects;
-    std::string top_key, dup_key, dup_owner;
-    bool dup = false;
-    size_t dup_depth = 0;
-    auto callback = [&](int, json::parse_event_t event, json& parsed) {
-      if (event == json::parse_event_t::object_start) {
-        open_objects.emplace_back();
-      } else if (event == json::parse_event_t::object_end) {
-        open_objects.pop_back();
-      } else if (event == json::parse_event_t::key && !open_objects.empty()) {
-        const std::string& key = parsed.get_ref<const std::string&>();
-        if (open_objects.size() == 1) top_key = key;
-        if (!open_objects.back().insert(key).second && !dup) {
-          dup = true;
-          dup_key = key;
-          dup_owner = top_key;
-          dup_depth = open_objects.size();
-        }
-      }
-      return true;
-    };
     json header;
     try {
-      header = json::parse(begin, end, callback);
+      header = json::parse(begin, end);
     } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
       std::string what = e.what();
       const size_t bracket = what.find("] ");
@@ -173,15 +199,18 @@ class Reader {
     if (!header.is_object()) {
       throw header_error(std::string("not a JSON object (found ") + header.type_name() + ")");
     }
-    if (dup) {
-      if (dup_depth == 1 && dup_key == kMetadataKey) {
+    // nlohmann keeps the last of duplicate keys silently; a second, SAX pass notices them.
+    DuplicateKeyFinder dups;
+    json::sax_parse(begin, end, &dups);
+    if (dups.dup) {
+      if (dups.dup_depth == 1 && dups.dup_key == kMetadataKey) {
         throw header_error("'__metadata__' appears more than once");
       }
-      if (dup_depth == 1) throw tensor_error(dup_key, "appears more than once in the header");
-      if (dup_owner == kMetadataKey) {
-        throw header_error("__metadata__: key '" + printable(dup_key) + "' appears more than once");
+      if (dups.dup_depth == 1) throw tensor_error(dups.dup_key, "appears more than once in the header");
+      if (dups.dup_owner == kMetadataKey) {
+        throw header_error("__metadata__: key '" + printable(dups.dup_key) + "' appears more than once");
       }
-      throw tensor_error(dup_owner, "key '" + printable(dup_key) + "' appears more than once");
+      throw tensor_error(dups.dup_owner, "key '" + printable(dups.dup_key) + "' appears more than once");
     }
     return header;
   }
@@ -203,6 +232,7 @@ class Reader {
                                    std::map<std::string, std::string>* metadata) const {
     std::vector<Entry> entries;
     for (const auto& item : header.items()) {
+      count_work();
       const std::string& name = item.key();
       const json& v = item.value();
       if (name == kMetadataKey) {
@@ -218,6 +248,7 @@ class Reader {
       }
       if (!v.is_object()) throw tensor_error(name, "entry is not a JSON object");
       for (const auto& field : v.items()) {
+        count_work();
         const std::string& k = field.key();
         if (k != "dtype" && k != "shape" && k != "data_offsets") {
           throw tensor_error(
@@ -241,6 +272,7 @@ class Reader {
       const json& shape = v.at("shape");
       if (!shape.is_array()) throw tensor_error(name, "shape is not a JSON array");
       for (size_t i = 0; i < shape.size(); ++i) {
+        count_work();
         const std::string what = "shape dimension " + std::to_string(i);
         const uint64_t d = get_u64(name, shape[i], what);
         if (d > uint64_t(kMaxTensorElements)) {
@@ -284,11 +316,13 @@ class Reader {
   // Tensors must tile the buffer exactly: no overlaps, no gaps, no trailing bytes.
   void check_layout(std::vector<Entry>* entries, uint64_t buffer_len) const {
     std::sort(entries->begin(), entries->end(), [](const Entry& a, const Entry& b) {
+      count_work();
       return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
     });
     uint64_t covered = 0;
     const Entry* prev = nullptr;
     for (const Entry& e : *entries) {
+      count_work();
       if (e.begin < covered) {
         throw tensor_error(e.name, "data_offsets " + offsets_to_string(e.begin, e.end) +
                                        " overlap tensor '" + printable(prev->name) + "' at " +
@@ -339,23 +373,24 @@ class Reader {
   }
 
   std::string path_;
+  const SafetensorsEntryCheck& check_;
 };
 
 }  // namespace
 
 const TensorData* SafetensorsFile::find(const std::string& name) const {
-  for (const auto& t : tensors) {
-    if (t.first == name) return &t.second;
-  }
-  return nullptr;
+  count_work();
+  auto it = index.find(name);
+  return it == index.end() ? nullptr : &tensors[it->second].second;
 }
 
-SafetensorsFile read_safetensors(const std::string& path) {
-  return Reader(path).read(read_file_bytes(path, kMaxSafetensorsFileBytes));
+SafetensorsFile read_safetensors(const std::string& path, const SafetensorsEntryCheck& check) {
+  return Reader(path, check).read(read_file_bytes(path, kMaxSafetensorsFileBytes));
 }
 
-SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source) {
-  return Reader(source).read(bytes);
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& source,
+                                  const SafetensorsEntryCheck& check) {
+  return Reader(source, check).read(bytes);
 }
 
 void write_safetensors(const std::string& path,

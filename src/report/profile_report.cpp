@@ -65,7 +65,7 @@ nlohmann::json stats_json(const LatencyStats& s) {
           {"min_ms", s.min},  {"max_ms", s.max}};
 }
 
-std::string format_json(const CostReport& cost, const ProfileTimings* t) {
+std::string format_json(const CostReport& cost, const ProfileTimings* t, const PlannedMemory* memory) {
   using nlohmann::json;
   json j;
   j["model"] = cost.model;
@@ -130,6 +130,10 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t) {
     j["model_latency"]["band_chains"] = t->band_chains;
     j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
   }
+  if (memory) {
+    j["planned_memory"] = {{"peak_bytes", memory->peak_bytes}};
+    for (const auto& [part, bytes] : memory->parts_bytes) j["planned_memory"][part + "_bytes"] = bytes;
+  }
   return json_text(j);
 }
 
@@ -139,8 +143,9 @@ double ceiling_fraction(double achieved_gflops, const GemmCeiling& ceiling) {
   return ceiling.gflops > 0 ? achieved_gflops / ceiling.gflops : 0.0;
 }
 
-std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format) {
-  if (format == Format::json) return format_json(cost, t);
+std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format,
+                           const PlannedMemory* memory) {
+  if (format == Format::json) return format_json(cost, t, memory);
 
   Table layers;
   layers.header = {"#", "layer", "type", "in", "out", "MAdds", "params", "MAdds %"};
@@ -208,6 +213,7 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
                         " multiply-adds, " + millions(cost.params) + " params (" + with_commas(cost.madds) +
                         " / " + with_commas(cost.params) + "), " + with_commas(cost.elementwise_ops) +
                         " element-wise ops";
+  if (memory) heading += "\nplanned peak memory " + memory->text;
   if (t) {
     const MachineInfo& m = t->machine;
     heading += "\nmeasured on " + m.cpu + ", " + std::to_string(m.threads) + " thread(s), OpenBLAS core " +

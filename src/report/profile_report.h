@@ -1,4 +1,6 @@
 #pragma once
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -51,9 +53,18 @@ struct ProfileTimings {
   int band_chains = 0;               // convolution chains the whole-model plan runs in bands
 };
 
+// The run's planned peak memory (run/executor.h: estimate_memory), for the header.
+struct PlannedMemory {
+  int64_t peak_bytes = 0;
+  std::string text;  // "38.2 MiB (weights 16.1 MiB, ...)"
+  std::map<std::string, int64_t> parts_bytes;  // "weights", "activations", ...: for JSON
+};
+
 // The per-layer table followed by the by-type breakdown (the V1 paper's Table 2). With timings,
 // latency, share of time and GFLOP/s (FLOPs = 2 × multiply-adds) are added, and with a measured
-// GEMM ceiling the share of it each layer and type reaches ("% ceil").
-std::string format_profile(const CostReport& cost, const ProfileTimings* timings, Format format);
+// GEMM ceiling the share of it each layer and type reaches ("% ceil"). With `memory`, the planned
+// peak memory in the header (and "planned_memory" in JSON).
+std::string format_profile(const CostReport& cost, const ProfileTimings* timings, Format format,
+                           const PlannedMemory* memory = nullptr);
 
 }  // namespace mnet

@@ -2,9 +2,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "graph/graph.h"
+#include "report/profile_report.h"
 #include "run/weights.h"
 
 namespace mnet {
@@ -16,6 +18,44 @@ struct ExecOptions {
   // layer's own time is measured.
   bool bands = true;
 };
+
+// What running a graph needs in memory at its peak, computed from the graph alone (shapes and
+// declared weights) before anything big is allocated. Upper bounds, from the same fusion and
+// buffer plan the executor uses (tests/test_executor.cpp checks them against the bytes actually
+// allocated for V1, V2 and V3).
+struct MemoryEstimate {
+  int64_t weights = 0;      // the loaded weights, float32 as declared; held while executors live
+  int64_t loading = 0;      // extra while reading them: the file's bytes (up to 8 per value, F64)
+  int64_t op_weights = 0;   // the executors' own copies: BatchNorm folded, packed into panels
+  int64_t preparing = 0;    // copies made while one layer is prepared (the largest)
+  int64_t activations = 0;  // the planned activation buffers
+  int64_t scratch = 0;      // im2col, padded copies and band buffers (per thread)
+  int64_t io = 0;           // the input and the output, each read or written through a copy
+  int64_t peak() const;
+  // "weights 16.1 MiB, prepared weights 16.4 MiB, activations 4.6 MiB, scratch 1.2 MiB, ..."
+  std::string breakdown() const;
+};
+
+// The estimate for one executor per entry of `executors`, all alive at once over one set of
+// weights (mnet profile builds two).
+MemoryEstimate estimate_memory(const Graph& graph, const std::vector<ExecOptions>& executors);
+
+// The default of --max-memory: this share of the physical memory (or of the cgroup's limit,
+// where that is lower).
+constexpr double kMaxMemoryShareOfRam = 0.75;
+// Physical memory in bytes (sysconf), lowered to the cgroup v2 limit where one is set; 0 if unknown.
+int64_t physical_memory_bytes();
+int64_t default_max_memory();  // kMaxMemoryShareOfRam × physical_memory_bytes()
+
+// Throws InputError("SOURCE: MODEL needs an estimated ... at peak (...), more than the limit of
+// ...") when estimate.peak() > limit. `limit_from`: how the limit was set, for the message.
+void check_memory(const MemoryEstimate& estimate, int64_t limit, const std::string& limit_from,
+                  const Graph& graph, const std::string& source);
+
+// "36.2 MiB", "1.50 GiB": binary units, for messages and report headers.
+std::string format_bytes(int64_t bytes);
+// The estimate as report headers show it: "38.2 MiB (weights 16.1 MiB, ...)", bytes by part.
+PlannedMemory planned_memory(const MemoryEstimate& estimate);
 
 // Called after each executed node with its wall time; fused nodes never report.
 using NodeObserver = std::function<void(int node, int64_t nanoseconds)>;

@@ -35,32 +35,41 @@ std::vector<std::string> read_labels(const std::string& path) {
   return labels;
 }
 
-Model load_model(const std::string& path, const ConfigOverrides& overrides, const std::string& weights) {
+Model load_model(const std::string& path, const ConfigOverrides& overrides, const LoadOptions& options) {
   Model m;
+  const std::string& weights = options.weights;
   if (is_tflite_path(path)) {
     if (overrides.width) throw InputError(path + ": --width does not apply to a .tflite model (its weights fix the width)");
     ImportedModel imported = import_tflite(path);
     m.graph = parse_config(imported.config_json, path, overrides);
     m.labels = std::move(imported.labels);
+    if (options.before_weights) options.before_weights(m.graph);
     if (weights.empty()) {
       // Found by tests/fuzz/fuzz_tflite: the importer let an FC bias shorter than its outputs through.
-      check_weights(m.graph, imported.weights, path + ": tflite");
+      check_weights(m.graph, imported.weights, path + ": tflite", options.nonfinite);
       m.weights = std::move(imported.weights);
       m.weights_source = path;
     }
   } else {
     m.graph = load_config(config_file_of(path), overrides);
+    if (options.before_weights) options.before_weights(m.graph);
     if (weights.empty() && !m.graph.weights.empty()) {
-      m.weights = load_weights(m.graph, m.graph.weights);
+      m.weights = load_weights(m.graph, m.graph.weights, options.nonfinite);
       m.weights_source = m.graph.weights;
     }
   }
   if (!weights.empty()) {
-    m.weights = load_weights(m.graph, weights);
+    m.weights = load_weights(m.graph, weights, options.nonfinite);
     m.weights_source = weights;
   }
   if (m.labels.empty() && !m.graph.labels.empty()) m.labels = read_labels(m.graph.labels);
   return m;
+}
+
+Model load_model(const std::string& path, const ConfigOverrides& overrides, const std::string& weights) {
+  LoadOptions options;
+  options.weights = weights;
+  return load_model(path, overrides, options);
 }
 
 }  // namespace mnet

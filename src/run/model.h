@@ -1,4 +1,5 @@
 #pragma once
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,15 @@ struct Model {
 
 constexpr uint64_t kMaxLabelsBytes = 16 << 20;
 
+struct LoadOptions {
+  std::string weights;  // a safetensors file overriding the model's own; empty for the model's (if any)
+  NonFinite nonfinite = NonFinite::refuse;  // NaN, inf or a bad BatchNorm variance in the weights
+  // Called with the graph before any weights are read (a .tflite's come with its graph: after the
+  // import), e.g. to refuse a model that would not fit in memory before allocating its weights.
+  std::function<void(const Graph&)> before_weights;
+};
+
+Model load_model(const std::string& path, const ConfigOverrides& overrides, const LoadOptions& options);
 // `weights`: a safetensors file overriding the config's own; empty for the config's (if any).
 Model load_model(const std::string& path, const ConfigOverrides& overrides, const std::string& weights = "");
 

@@ -1,9 +1,14 @@
 #include "run/weights.h"
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
 #include <set>
 
 #include "core/error.h"
+#include "core/work_count.h"
+#include "io/bytes.h"
 #include "io/safetensors.h"
 
 namespace mnet {
@@ -50,36 +55,113 @@ WeightMap random_weights(const Graph& graph, uint64_t seed) {
   return out;
 }
 
-WeightMap load_weights(const Graph& graph, const std::string& path) {
-  SafetensorsFile file = read_safetensors(path);
-  WeightMap out;
-  std::set<std::string> declared;
+int64_t first_nonfinite(const std::vector<float>& values) {
+  for (size_t i = 0; i < values.size(); ++i)
+    if (!std::isfinite(values[i])) return int64_t(i);
+  return -1;
+}
+
+std::string nonfinite_name(float value) {
+  if (std::isnan(value)) return "NaN";
+  return value > 0 ? "inf" : "-inf";
+}
+
+namespace {
+
+std::string layer_of(const Graph& graph, size_t node) {
+  return "layer '" + graph.nodes[node].name + "' (" + graph.nodes[node].layer->type() + ")";
+}
+
+// The first value that would turn the outputs into NaN, described, or empty.
+std::string first_bad_value(const Graph& graph, const WeightMap& weights) {
   for (size_t i = 1; i < graph.nodes.size(); ++i) {
     for (const WeightDecl& w : graph.weights_of(int(i))) {
-      declared.insert(w.name);
-      const TensorData* t = file.find(w.name);
-      std::string layer = "layer '" + graph.nodes[i].name + "' (" + graph.nodes[i].layer->type() + ")";
-      if (!t)
-        throw InputError(path + ": tensor '" + w.name + "' is missing (" + layer + " declares " +
-                         shape_to_string(w.shape) + ")");
-      if (t->shape != w.shape)
-        throw InputError(path + ": tensor '" + w.name + "' has shape " + shape_to_string(t->shape) + ", " + layer +
-                         " declares " + shape_to_string(w.shape));
-      out[w.name] = t->data;
+      const std::vector<float>& v = weights.at(w.name);
+      int64_t bad = first_nonfinite(v);
+      if (bad >= 0)
+        return "tensor '" + w.name + "' (" + layer_of(graph, i) + "): element " + std::to_string(bad) + " is " +
+               nonfinite_name(v[size_t(bad)]) + "; weights must be finite";
+    }
+    const Layer& layer = *graph.nodes[i].layer;
+    if (layer.fusion_role() != FusionRole::batchnorm) continue;
+    const std::string name = graph.nodes[i].name + ".running_var";
+    auto var = weights.find(name);
+    if (var == weights.end()) continue;
+    const float eps = layer.bn_epsilon();
+    for (size_t c = 0; c < var->second.size(); ++c) {
+      const float v = var->second[c];
+      if (v < 0)
+        return "tensor '" + name + "' (" + layer_of(graph, i) + "): channel " + std::to_string(c) + " is " +
+               double_to_string(v) + "; a BatchNorm variance must be >= 0";
+      if (!(v + eps > 0))
+        return "tensor '" + name + "' (" + layer_of(graph, i) + "): channel " + std::to_string(c) +
+               ": running_var + eps = " + double_to_string(double(v + eps)) + "; it must be > 0";
     }
   }
-  for (const auto& kv : file.tensors)
-    if (!declared.count(kv.first))
-      throw InputError(path + ": tensor '" + kv.first + "' is not declared by any layer of " + graph.name +
-                       " (" + graph.source + ")");
+  return "";
+}
+
+}  // namespace
+
+void check_weight_values(const Graph& graph, const WeightMap& weights, const std::string& source,
+                         NonFinite nonfinite) {
+  const std::string bad = first_bad_value(graph, weights);
+  if (bad.empty()) return;
+  if (nonfinite == NonFinite::refuse)
+    throw InputError(source + ": " + bad + " (--allow-nonfinite runs anyway)");
+  std::fprintf(stderr, "mnet: warning: %s\n",
+               one_line(source + ": " + bad + "; running anyway (--allow-nonfinite), outputs may be NaN").c_str());
+}
+
+WeightMap load_weights(const Graph& graph, const std::string& path, NonFinite nonfinite) {
+  // Declared name → (node, declaration), so that each of the file's names is one lookup.
+  std::map<std::string, std::pair<size_t, WeightDecl>> declared;
+  for (size_t i = 1; i < graph.nodes.size(); ++i)
+    for (const WeightDecl& w : graph.weights_of(int(i))) declared.emplace(w.name, std::make_pair(i, w));
+  auto check_entry = [&](const std::string& name, const std::vector<int64_t>& shape) {
+    count_work();
+    auto it = declared.find(name);
+    if (it == declared.end())
+      throw InputError(path + ": tensor '" + name + "' is not declared by any layer of " + graph.name + " (" +
+                       graph.source + ")");
+    const WeightDecl& w = it->second.second;
+    if (shape != w.shape)
+      throw InputError(path + ": tensor '" + name + "' has shape " + shape_to_string(shape) + ", " +
+                       layer_of(graph, it->second.first) + " declares " + shape_to_string(w.shape));
+  };
+  // The file can hold the declared tensors and a header, no more: a larger one is refused before
+  // it is read (the memory estimate counts on that).
+  int64_t values = 0;
+  for (const auto& kv : declared) values += kv.second.second.elements();
+  const uint64_t most = 8 + kMaxSafetensorsHeaderBytes + 8 * uint64_t(values);  // F64, the widest dtype
+  std::error_code ec;
+  const uintmax_t size = std::filesystem::file_size(path, ec);
+  if (!ec && size > most)
+    throw InputError(path + ": file is " + std::to_string(size) + " bytes, more than the " + std::to_string(most) +
+                     " bytes that " + graph.name + "'s " + std::to_string(values) +
+                     " declared weights and a header can take (8 bytes a value as F64, header at most " +
+                     std::to_string(kMaxSafetensorsHeaderBytes) + " bytes)");
+  SafetensorsFile file = read_safetensors(path, check_entry);
+  WeightMap out;
+  for (size_t i = 1; i < graph.nodes.size(); ++i) {
+    for (const WeightDecl& w : graph.weights_of(int(i))) {
+      count_work();
+      auto at = file.index.find(w.name);
+      if (at == file.index.end())
+        throw InputError(path + ": tensor '" + w.name + "' is missing (" + layer_of(graph, i) + " declares " +
+                         shape_to_string(w.shape) + ")");
+      out[w.name] = std::move(file.tensors[at->second].second.data);
+    }
+  }
+  check_weight_values(graph, out, path, nonfinite);
   return out;
 }
 
-void check_weights(const Graph& graph, const WeightMap& weights, const std::string& source) {
+void check_weights(const Graph& graph, const WeightMap& weights, const std::string& source, NonFinite nonfinite) {
   for (size_t i = 1; i < graph.nodes.size(); ++i) {
     for (const WeightDecl& w : graph.weights_of(int(i))) {
       auto it = weights.find(w.name);
-      std::string layer = "layer '" + graph.nodes[i].name + "' (" + graph.nodes[i].layer->type() + ")";
+      std::string layer = layer_of(graph, i);
       if (it == weights.end())
         throw InputError(source + ": tensor '" + w.name + "' is missing (" + layer + " declares " +
                          shape_to_string(w.shape) + ")");
@@ -88,6 +170,7 @@ void check_weights(const Graph& graph, const WeightMap& weights, const std::stri
                          layer + " declares " + shape_to_string(w.shape));
     }
   }
+  check_weight_values(graph, weights, source, nonfinite);
 }
 
 void save_weights(const Graph& graph, const WeightMap& weights, const std::string& path) {
