@@ -1,11 +1,11 @@
 // mnet import MODEL.tflite --out DIR: config.json + weights.safetensors (+ labels.txt), written
 // to a temporary folder beside DIR and renamed into place, so a failed import leaves nothing.
 #include <filesystem>
-#include <random>
 
 #include "common.h"
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/temp_files.h"
 #include "tflite/import.h"
 
 namespace mnet::app {
@@ -32,6 +32,13 @@ Command make_import_command(CLI::App& root) {
     if (!labels.empty()) extra += "\n \"labels\": \"labels.txt\",";
     config.insert(brace + 1, extra);
     Graph g = parse_config(config, *model);
+    // Checked here, not by classify later: the folder must not keep labels that fit no output.
+    const int64_t classes = g.output().out.elements();
+    if (!labels.empty() && int64_t(labels.size()) != classes)
+      throw InputError((labels_file->empty() ? *model + ": labels in its metadata ('" + imported.labels_file + "')"
+                                             : *labels_file) +
+                       ": has " + std::to_string(labels.size()) + " labels, the model outputs " + std::to_string(classes) +
+                       " classes (one label per class)");
 
     fs::path target = fs::path(*dir).lexically_normal();
     if (target.filename().empty()) target = target.parent_path();
@@ -40,8 +47,11 @@ Command make_import_command(CLI::App& root) {
       throw RunError(target.string() + ": already exists and is not an empty folder; refusing to overwrite");
     fs::path parent = target.parent_path().empty() ? fs::path(".") : target.parent_path();
     if (!fs::is_directory(parent, ec)) throw RunError(target.string() + ": cannot write: " + parent.string() + " is not a folder");
-    std::random_device rd;
-    fs::path staging = parent / ("." + target.filename().string() + ".tmp-" + std::to_string(rd()));
+    // Named and registered as io/temp_files.h says: a signal removes it, and so does the next
+    // import into the same folder if this process was killed outright.
+    remove_stale_temps(target.string());
+    const fs::path staging = temp_path_beside(target.string());
+    LiveTemp registered(staging.string(), true);
     try {
       if (!fs::create_directory(staging, ec)) throw RunError(staging.string() + ": cannot write: " + ec.message());
       write_file_atomic((staging / "config.json").string(), config);

@@ -1,25 +1,46 @@
 #include "common.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <future>
 #include <iostream>
+#include <system_error>
+#include <thread>
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "kernels/gemm.h"
 
 namespace mnet::app {
 
 void ModelOptions::add_to(CLI::App& app, bool positional) {
   if (positional) app.add_option("model", model, "Model: an mnet config (.json), a folder written by `mnet import`, or a .tflite file")->required();
-  app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5)")
-      ->check(CLI::PositiveNumber);
+  // CLI::PositiveNumber lets NaN through, and names DBL_MAX in full as its upper bound.
+  const std::string width_range = "(0, " + format_number(kMaxWidth) + "]";
+  app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5), in " + width_range)
+      ->check(CLI::Validator(
+          [width_range](std::string& text) -> std::string {
+            double v = 0;
+            if (CLI::detail::lexical_cast(text, v) && v > 0 && v <= kMaxWidth) return "";
+            return "width must be a number in " + width_range + ", got " + text;
+          },
+          "FLOAT in " + width_range));
   app.add_option("--resolution", resolution, "Input resolution overriding the config's (e.g. 160)")
       ->check(CLI::Range(1, kMaxResolution));
 }
 
 ConfigOverrides ModelOptions::overrides() const {
   ConfigOverrides o;
-  if (width > 0) o.width = width;
-  if (resolution > 0) o.resolution = resolution;
+  // 0 is "not given"; anything else, even a NaN that got past the option's check, goes to the
+  // config reader's own range check.
+  if (width != 0) o.width = width;
+  if (resolution != 0) o.resolution = resolution;
   return o;
 }
 
@@ -32,13 +53,85 @@ Graph load_graph(const std::string& path, const ConfigOverrides& overrides) {
 void EngineOptions::add_to(CLI::App& app, bool timing) {
   app.add_option("--weights", weights, "Weights (.safetensors); default: the model's own, else deterministic random weights");
   app.add_option("--seed", seed, "Seed of the random weights")->capture_default_str();
+  add_checks_to(app);
   if (!timing) return;
   app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, 100000));
   app.add_option("--warmup", warmup, "Warm-up runs, not timed")->capture_default_str()->check(CLI::Range(0, 100000));
 }
 
-Model load_for_execution(const ModelOptions& model, const EngineOptions& options) {
-  Model m = load_model(model.model, model.overrides(), options.weights);
+namespace {
+
+// "8G", "512M", "1.5GiB", "1000000": bytes, binary multiples (K, M, G, T; "iB" or "B" optional).
+bool parse_memory_size(const std::string& text, int64_t* bytes) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (const std::exception&) {
+    return false;
+  }
+  std::string unit = text.substr(used);
+  for (const char* tail : {"iB", "B"})
+    if (unit.size() > std::strlen(tail) && unit.compare(unit.size() - std::strlen(tail), std::string::npos, tail) == 0) {
+      unit.resize(unit.size() - std::strlen(tail));
+      break;
+    }
+  const std::string units = "KMGT";
+  double scale = 1;
+  if (!unit.empty()) {
+    size_t at = unit.size() == 1 ? units.find(char(std::toupper(static_cast<unsigned char>(unit[0])))) : std::string::npos;
+    if (at == std::string::npos) return false;
+    scale = std::ldexp(1.0, 10 * int(at + 1));
+  }
+  const double b = v * scale;
+  if (!(b >= 1) || b > 9.0e18) return false;  // also refuses NaN
+  *bytes = int64_t(b);
+  return true;
+}
+
+}  // namespace
+
+void EngineOptions::add_checks_to(CLI::App& app) {
+  app.add_option("--max-memory", max_memory,
+                 "Refuse a model whose planned peak memory is above this (bytes, or with K, M, G, T: 8G, 512M); "
+                 "default: 3/4 of physical memory (kMaxMemoryShareOfRam), here " + format_bytes(default_max_memory()))
+      ->option_text("SIZE")
+      ->transform(CLI::Validator(
+          [](std::string& text) -> std::string {
+            int64_t b = 0;
+            if (!parse_memory_size(text, &b))
+              return "--max-memory must be a size such as 8G, 512M or 1000000 (bytes), got " + text;
+            text = std::to_string(b);
+            return "";
+          },
+          "SIZE"));
+  app.add_flag("--allow-nonfinite", allow_nonfinite,
+               "Run even with NaN or infinite weights or inputs, or a negative BatchNorm variance (warns once); "
+               "default: refuse them");
+}
+
+LoadOptions EngineOptions::load_options() const {
+  LoadOptions o;
+  o.weights = weights;
+  o.nonfinite = allow_nonfinite ? NonFinite::warn : NonFinite::refuse;
+  return o;
+}
+
+void EngineOptions::check_memory_for(const Graph& graph, const std::vector<ExecOptions>& executors,
+                                     const std::string& source) const {
+  const int64_t limit = max_memory > 0 ? max_memory : default_max_memory();
+  const std::string from =
+      max_memory > 0 ? "--max-memory"
+                     : "3/4 of the " + format_bytes(physical_memory_bytes()) +
+                           " of physical memory, kMaxMemoryShareOfRam; --max-memory changes it";
+  check_memory(estimate_memory(graph, executors), limit, from, graph, source);
+}
+
+Model load_for_execution(const ModelOptions& model, const EngineOptions& options,
+                         const std::vector<ExecOptions>& executors) {
+  LoadOptions load = options.load_options();
+  load.before_weights = [&](const Graph& g) { options.check_memory_for(g, executors, model.model); };
+  Model m = load_model(model.model, model.overrides(), load);
   if (m.weights_source.empty()) {
     std::fprintf(stderr, "mnet: %s: no weights given, using random weights (seed %llu)\n", model.model.c_str(),
                  static_cast<unsigned long long>(options.seed));
@@ -71,12 +164,128 @@ Format OutputOptions::parsed() const {
 }
 
 void emit(const OutputOptions& out, const std::string& text) {
-  if (out.output.empty()) {
-    std::cout << text << std::flush;
-    if (!std::cout) throw RunError("stdout: write failed");
-  } else {
+  if (!out.output.empty()) {
     write_file_atomic(out.output, text);
+    return;
   }
+  // write(2) rather than std::cout, whose failure state loses errno: EPIPE (SIGPIPE is ignored,
+  // see main) means the reader stopped on purpose, anything else is a failure.
+  std::cout.flush();
+  const char* p = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    ssize_t w = ::write(STDOUT_FILENO, p, left);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EPIPE) throw StdoutClosed{};
+      throw RunError(std::string("stdout: write failed: ") + std::strerror(errno));
+    }
+    p += w;
+    left -= size_t(w);
+  }
+}
+
+std::string version_text() {
+  std::string compiler =
+#if defined(__clang__)
+      "clang " __clang_version__;
+#elif defined(__GNUC__)
+      "gcc " __VERSION__;
+#else
+      "unknown compiler";
+#endif
+  return "mnet " MNET_VERSION " (" + compiler + "; " + blas_config() + ")";
+}
+
+Cli::Cli()
+    : root("mnet: runs and profiles MobileNets from their architecture configs.\n"
+           "  example: mnet profile configs/mobilenet_v1.json --cost-only",
+           "mnet") {
+  root.set_version_flag("--version", version_text());
+  root.require_subcommand(1);
+  commands = {make_profile_command(root), make_bench_command(root),    make_compare_command(root),
+              make_run_command(root),     make_classify_command(root), make_import_command(root),
+              make_info_command(root),    make_calibrate_command(root)};
+}
+
+const Command* Cli::matched() const {
+  for (const Command& c : commands)
+    if (c.app->parsed()) return &c;
+  return nullptr;
+}
+
+std::string Cli::command_names() const {
+  std::string names;
+  for (const Command& c : commands) names += (names.empty() ? "" : ", ") + c.app->get_name();
+  return names;
+}
+
+std::string Cli::usage_error(int argc, const char* const* argv, const CLI::ParseError& e) const {
+  if (const Command* c = matched())
+    return std::string(e.what()) + " (run 'mnet " + c->app->get_name() + " --help' for its options)";
+  const std::string names = command_names();
+  // The first word that is no option names the subcommand.
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.empty() || word[0] == '-') continue;
+    bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) { return c.app->check_name(word); });
+    if (!known) return "unknown subcommand '" + word + "' (one of: " + names + "); run 'mnet --help' for the options";
+    break;
+  }
+  if (e.get_name() == "RequiredError")
+    return "a subcommand is required (one of: " + names + "); run 'mnet --help' for the options";
+  return std::string(e.what()) + " (run 'mnet --help' for the options)";
+}
+
+std::string Cli::subject() const {
+  const Command* c = matched();
+  if (c == nullptr) return "mnet";
+  std::string subject;
+  for (const CLI::Option* opt : c->app->get_options())
+    if (!opt->nonpositional())
+      for (const std::string& v : opt->results()) subject += (subject.empty() ? "" : ", ") + v;
+  return subject.empty() ? "mnet " + c->app->get_name() : subject;
+}
+
+int Cli::max_threads() const {
+  const Command* c = matched();
+  const CLI::Option* opt = c ? c->app->get_option_no_throw("--threads") : nullptr;
+  int most = 1;
+  if (opt == nullptr) return most;
+  // CLI11 has checked each value against the option's range; a list may still arrive unsplit.
+  for (const std::string& r : opt->results()) {
+    std::stringstream list(r);
+    std::string item;
+    while (std::getline(list, item, ',')) most = std::max(most, std::atoi(item.c_str()));
+  }
+  return most;
+}
+
+void check_threads_can_start(int threads) {
+  if (threads <= 1) return;
+  // Start them all, each waiting for the others, so that they exist at the same time as an
+  // OpenMP team's would.
+  std::promise<void> release;
+  std::shared_future<void> go = release.get_future().share();
+  std::vector<std::thread> started;
+  std::string reason;
+  for (int i = 1; i < threads && reason.empty(); ++i) {
+    try {
+      started.emplace_back([go] { go.wait(); });
+    } catch (const std::system_error& e) {
+      reason = std::strerror(e.code().value());
+    }
+  }
+  release.set_value();
+  for (std::thread& t : started) t.join();
+  if (reason.empty()) return;
+  std::string limit;
+  struct rlimit nproc {};
+  if (::getrlimit(RLIMIT_NPROC, &nproc) == 0 && nproc.rlim_cur != RLIM_INFINITY)
+    limit = "; the limit on this user's processes and threads (ulimit -u) is " + std::to_string(nproc.rlim_cur);
+  throw RunError("--threads " + std::to_string(threads) + ": cannot start " + std::to_string(threads) +
+                 " threads, only " + std::to_string(started.size() + 1) + " could run at once (" + reason + limit +
+                 "); use fewer --threads");
 }
 
 }  // namespace mnet::app

@@ -3,10 +3,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "graph/graph.h"
 #include "report/table.h"
+#include "run/executor.h"
 #include "run/model.h"
 
 namespace mnet::app {
@@ -32,6 +34,35 @@ Command make_classify_command(CLI::App& root);
 Command make_import_command(CLI::App& root);
 Command make_calibrate_command(CLI::App& root);
 
+// The whole command line: the root parser with every subcommand. main and the CLI fuzz target
+// build it the same way; parsing only fills option variables, running is `Command::run`.
+struct Cli {
+  CLI::App root;
+  std::vector<Command> commands;
+  Cli();
+  // The subcommand the parse matched (also after a failed parse, once its name was read), or null.
+  const Command* matched() const;
+  // "profile, bench, ...": every subcommand's name, for usage errors.
+  std::string command_names() const;
+  // The one line a failed parse prints: CLI11's message, or the unknown subcommand, with where the
+  // help is.
+  std::string usage_error(int argc, const char* const* argv, const CLI::ParseError& e) const;
+  // What the matched command works on, for errors that have no file of their own (out of memory):
+  // the values of its positional arguments (the model or models), else "mnet SUBCOMMAND".
+  std::string subject() const;
+  // The largest value given to the matched command's --threads (a list for bench and calibrate), or 1.
+  int max_threads() const;
+};
+std::string version_text();
+
+// Thrown by emit when stdout's reader has gone (EPIPE, e.g. `mnet ... | head`): main stops quietly.
+struct StdoutClosed {};
+
+// Throws RunError if `threads` threads (this one and threads - 1 more) cannot all exist at once,
+// e.g. under `ulimit -u`: libgomp would otherwise end the process with its own message in the
+// middle of the first parallel region.
+void check_threads_can_start(int threads);
+
 // Options shared by the commands that take a model.
 struct ModelOptions {
   std::string model;
@@ -49,11 +80,20 @@ struct EngineOptions {
   uint64_t seed = 1;
   int runs = 50;
   int warmup = 10;
+  int64_t max_memory = 0;        // --max-memory in bytes; 0: default_max_memory()
+  bool allow_nonfinite = false;  // --allow-nonfinite: warn about NaN/inf weights and inputs, run anyway
   void add_to(CLI::App& app, bool timing = true);
+  void add_checks_to(CLI::App& app);  // --max-memory and --allow-nonfinite alone (add_to adds them too)
+  LoadOptions load_options() const;   // weights, non-finite policy and nothing else
+  // Refuses (InputError naming `source`) a graph whose estimated peak for these executors is
+  // above --max-memory or its default.
+  void check_memory_for(const Graph& graph, const std::vector<ExecOptions>& executors, const std::string& source) const;
 };
 // The model with the weights a command runs with: --weights, else the model's own (a .tflite's,
-// or the file its config names), else deterministic random ones (said on stderr).
-Model load_for_execution(const ModelOptions& model, const EngineOptions& options);
+// or the file its config names), else deterministic random ones (said on stderr). The graph's
+// planned peak memory for `executors` is checked against --max-memory before any weights are read.
+Model load_for_execution(const ModelOptions& model, const EngineOptions& options,
+                         const std::vector<ExecOptions>& executors);
 // A deterministic input in [-1, 1] for latency measurements.
 std::vector<float> random_input(const Shape& shape);
 
@@ -63,6 +103,7 @@ struct OutputOptions {
   void add_to(CLI::App& app, const std::string& formats = "table|json|csv|md");
   Format parsed() const;
 };
+// Writes `text` to stdout or, with -o, to the file. Throws StdoutClosed when stdout's reader has gone.
 void emit(const OutputOptions& out, const std::string& text);
 
 }  // namespace mnet::app

@@ -2,28 +2,16 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
-#include <vector>
+#include <string>
 
 #include "common.h"
 #include "core/error.h"
-#include "kernels/gemm.h"
+#include "io/temp_files.h"
 
 namespace {
-
-std::string version_text() {
-  std::string compiler =
-#if defined(__clang__)
-      "clang " __clang_version__;
-#elif defined(__GNUC__)
-      "gcc " __VERSION__;
-#else
-      "unknown compiler";
-#endif
-  return "mnet " MNET_VERSION " (" + compiler + "; " + mnet::blas_config() + ")";
-}
 
 void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\n", mnet::one_line(msg).c_str()); }
 
@@ -46,30 +34,33 @@ void prefer_short_openmp_spinning(char** argv) {
 int main(int argc, char** argv) {
   prefer_short_openmp_spinning(argv);
   using namespace mnet::app;
-  CLI::App root{"mnet: runs and profiles MobileNets from their architecture configs.\n"
-                "  example: mnet profile configs/mobilenet_v1.json --cost-only",
-                "mnet"};
-  root.set_version_flag("--version", version_text());
-  root.require_subcommand(1);
-  std::vector<Command> commands{make_profile_command(root), make_bench_command(root), make_compare_command(root),
-                                make_run_command(root), make_classify_command(root),
-                                make_import_command(root), make_info_command(root), make_calibrate_command(root)};
+  // A reader that stops early (`mnet ... | head`) is not an error: EPIPE ends the output quietly
+  // (see emit). Past `ulimit -f`, the write fails with EFBIG and the ordinary error path removes
+  // the temp file and says so, rather than SIGXFSZ killing the process mid-write.
+  std::signal(SIGPIPE, SIG_IGN);
+  std::signal(SIGXFSZ, SIG_IGN);
+  mnet::install_temp_cleanup_on_signals();
+
+  Cli cli;
   try {
-    root.parse(argc, argv);
+    cli.root.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
-    return root.exit(e);
+    return cli.root.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return root.exit(e);
+    return cli.root.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return root.exit(e);
+    return cli.root.exit(e);
   } catch (const CLI::ParseError& e) {
-    error_line(e.what());
-    std::fprintf(stderr, "run 'mnet --help' or 'mnet SUBCOMMAND --help' for the options\n");
+    error_line(cli.usage_error(argc, argv, e));
     return kExitUsage;
   }
+  const Command* command = cli.matched();
+  if (command == nullptr) return kExitUsage;  // require_subcommand(1) already refused this
   try {
-    for (auto& c : commands)
-      if (c.app->parsed()) return c.run();
+    check_threads_can_start(cli.max_threads());
+    return command->run();
+  } catch (const StdoutClosed&) {
+    return kExitOk;
   } catch (const mnet::InputError& e) {
     error_line(e.what());
     return kExitBadInput;
@@ -77,11 +68,11 @@ int main(int argc, char** argv) {
     error_line(e.what());
     return kExitFailure;
   } catch (const std::bad_alloc&) {
-    error_line("out of memory");
+    error_line(cli.subject() + ": out of memory while running 'mnet " + command->app->get_name() +
+               "' (a memory allocation failed)");
     return kExitFailure;
   } catch (const std::exception& e) {
     error_line(e.what());
     return kExitFailure;
   }
-  return kExitUsage;
 }

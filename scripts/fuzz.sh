@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Fuzzes every reader of hostile input with libFuzzer + ASan + UBSan (clang).
+# Fuzzes every reader of hostile input, the command-line parser and the writer behind -o with
+# libFuzzer + ASan + UBSan (clang).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s each, all targets
-# Targets: config safetensors npy tflite image. They run one after another. The growing corpus
+# Targets: config safetensors npy tflite image cli output. They run one after another. The growing corpus
 # is kept in build-fuzz/corpus/<target>/ between runs; the committed seeds (tests/fuzz/corpus/),
 # the npy/safetensors/tflite seeds tests/fuzz/make_seeds.py writes at each run,
 # configs/*.json and the models and images of $MNET_TESTDATA (default ../shared/testdata) are
@@ -14,15 +15,16 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(config safetensors npy tflite image)
+[[ ${#targets[@]} -gt 0 ]] || targets=(config safetensors npy tflite image cli output)
 [[ "$seconds" =~ ^[0-9]+$ && "$seconds" -gt 0 ]] || { echo "usage: $0 [SECONDS_PER_TARGET] [TARGET...]" >&2; exit 2; }
 
 # Largest input per format: small enough that most mutations land in headers and structure
 # rather than in bulk data. tflite fits the smallest test model whole (a cut model fails at once);
-# the test images are cut to 64 KiB, which still exercises decoding of truncated files.
-declare -A max_len=([config]=16384 [safetensors]=4096 [npy]=4096 [tflite]=1048576 [image]=65536)
+# the test images are cut to 64 KiB, which still exercises decoding of truncated files. cli is an
+# argv of NUL-separated words, output a path, a NUL and the bytes to write.
+declare -A max_len=([config]=16384 [safetensors]=4096 [npy]=4096 [tflite]=1048576 [image]=65536 [cli]=1024 [output]=2048)
 for t in "${targets[@]}"; do
-  [[ -n "${max_len[$t]:-}" ]] || { echo "$0: unknown target '$t' (config safetensors npy tflite image)" >&2; exit 2; }
+  [[ -n "${max_len[$t]:-}" ]] || { echo "$0: unknown target '$t' (config safetensors npy tflite image cli output)" >&2; exit 2; }
 done
 
 build="${MNET_FUZZ_BUILD:-build-fuzz}"
@@ -60,6 +62,8 @@ else
 fi
 seeds_from npy 0
 seeds_from safetensors 0
+seeds_from cli 0     # only the committed seeds
+seeds_from output 0
 # The generated npy, safetensors and tflite seeds (model and tensor files are not committed).
 rm -rf "$build/generated"
 /usr/bin/python3 tests/fuzz/make_seeds.py --out "$build/generated" --only npy,safetensors,tflite 2>/dev/null ||

@@ -1,18 +1,26 @@
 // End-to-end: hostile and malformed files given to the built mnet binary. Every one must end in
 // exit code 3 (bad input) or 1 (a failure while writing), one error line on stderr that names the
 // file and the problem, and no output file left behind.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "config/config.h"
 #include "io/npy.h"
 #include "io/safetensors.h"
+#include "run/executor.h"
 #include "run/weights.h"
 #include "testing.h"
+#include "tflite_builder.h"
 
 using namespace mnet;
 using namespace mnet::testing;
@@ -538,5 +546,563 @@ TEST_CASE("under a low ulimit -v mnet answers instead of hanging in OpenBLAS's s
     CommandResult r = run_mnet_with_address_limit(2 << 20, "calibrate --threads 32", cache.path.string());
     INFO("stderr: " << r.err);
     CHECK(r.exit_code == 0);
+  }
+}
+
+// Issue 11: outputs, signals and error lines
+
+namespace {
+
+// A config whose output (32 x 512 x 512 floats, 32 MiB) takes long enough to write that a test can
+// see its temp file, and the input it takes.
+struct WideRun {
+  TempDir tmp;
+  std::string config, weights, input;
+  fs::path out_dir = tmp.path / "out";
+  explicit WideRun(int resolution = 512) {
+    config = tmp.write("wide.json", "{\"name\": \"wide\", \"resolution\": " + std::to_string(resolution) +
+                                        ", \"layers\": [{\"type\": \"conv\", \"name\": \"c\", \"out\": 32, \"kernel\": 1}]}");
+    // Weights given, so that stderr holds nothing but the error line.
+    const Graph g = load_config(config);
+    weights = tmp.file("w.safetensors");
+    save_weights(g, random_weights(g, 3), weights);
+    input = tmp.file("x.npy");
+    write_npy(input, TensorData{{1, 3, resolution, resolution},
+                                std::vector<float>(size_t(3) * resolution * resolution, 0.5f)});
+    fs::create_directories(out_dir);
+  }
+};
+
+bool has_temp(const fs::path& dir) {
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string().find(".mnet-tmp-") != std::string::npos) return true;
+  return false;
+}
+
+// Runs mnet with `args` (no shell), sends `sig` as soon as `dir` holds a temporary and returns the
+// wait status; -1 if mnet ended before one appeared.
+int signal_when_temp_appears(const std::vector<std::string>& args, const fs::path& dir, int sig) {
+  std::vector<std::string> words{MNET_BINARY};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0), ::dup2(null, 1), ::dup2(null, 2);
+    ::signal(sig, SIG_DFL);  // not ignored, even if the test runner was started in the background
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  REQUIRE(pid > 0);
+  int status = 0;
+  for (;;) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) return -1;
+    std::error_code ec;
+    if (fs::exists(dir, ec) && has_temp(dir)) break;
+  }
+  ::kill(pid, sig);
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return status;
+}
+
+}  // namespace
+
+TEST_CASE("mnet -o /dev/null writes through and leaves /dev/null a character device") {
+  CommandResult r = run_mnet("info " + quote(source_path("configs/tiny_custom.json")) + " -o /dev/null");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.empty());
+  struct stat st {};
+  REQUIRE(::lstat("/dev/null", &st) == 0);
+  CHECK(S_ISCHR(st.st_mode));
+}
+
+TEST_CASE("mnet -o /dev/stdout writes to stdout, a pipe or a file it appends to") {
+  const std::string info = MNET_BINARY + std::string(" info ") + quote(source_path("configs/tiny_custom.json"));
+  CommandResult plain = run_command(info);
+  REQUIRE(plain.exit_code == 0);
+  CommandResult piped = run_command("sh -c " + shell_quote(info + " -o /dev/stdout | cat"));
+  CHECK(piped.exit_code == 0);
+  CHECK(piped.err.empty());
+  CHECK(piped.out == plain.out);
+  // Stdout appending to a file: written through the open descriptor, so the file keeps what it had.
+  TempDir tmp;
+  const std::string log = tmp.write("log.txt", "first line\n");
+  CommandResult appended = run_command("sh -c " + shell_quote(info + " -o /dev/stdout >>" + quote(log)));
+  CHECK(appended.exit_code == 0);
+  CHECK(read_text(log) == "first line\n" + plain.out);
+  CHECK(tmp.entries() == std::vector<std::string>{"log.txt"});
+}
+
+TEST_CASE("mnet -o through a symlink writes the file it points at and keeps the link") {
+  TempDir tmp;
+  const std::string target = tmp.write("target.txt", "old");
+  fs::create_symlink(target, tmp.file("link.txt"));
+  CommandResult r = run_mnet("info " + quote(source_path("configs/tiny_custom.json")) + " -o " + quote(tmp.file("link.txt")));
+  CHECK(r.exit_code == 0);
+  CHECK(fs::is_symlink(tmp.file("link.txt")));
+  CHECK_THAT(read_text(target), StartsWith("tiny_custom"));
+  CHECK(tmp.entries() == std::vector<std::string>{"link.txt", "target.txt"});
+}
+
+TEST_CASE("SIGTERM or SIGINT while mnet run writes its output leaves no temp file and ends by the signal") {
+  for (int sig : {SIGTERM, SIGINT}) {
+    DYNAMIC_SECTION(strsignal(sig)) {
+      WideRun f;
+      int status = -1;
+      // The temp file lives for the write alone; mnet may finish before the poll sees it.
+      for (int attempt = 0; attempt < 5 && status == -1; ++attempt) {
+        fs::remove_all(f.out_dir);
+        fs::create_directories(f.out_dir);
+        status = signal_when_temp_appears({"run", f.config, "--input", f.input, "--output", (f.out_dir / "y.npy").string()},
+                                          f.out_dir, sig);
+      }
+      REQUIRE(status != -1);
+      CHECK(WIFSIGNALED(status));
+      CHECK(WTERMSIG(status) == sig);
+      CHECK_FALSE(has_temp(f.out_dir));
+    }
+  }
+}
+
+TEST_CASE("SIGTERM or SIGINT while mnet import writes leaves no staging folder and ends by the signal") {
+  if (testdata().empty()) {
+    WARN("skipped: MNET_TESTDATA is not set");
+    return;
+  }
+  const std::string model = testdata() + "/models/mobilenet_v2_1.0_224_quant.tflite";
+  for (int sig : {SIGTERM, SIGINT}) {
+    DYNAMIC_SECTION(strsignal(sig)) {
+      TempDir tmp;
+      const fs::path out = tmp.path / "out";
+      int status = -1;
+      for (int attempt = 0; attempt < 5 && status == -1; ++attempt) {
+        fs::remove_all(out);
+        fs::create_directories(out);
+        status = signal_when_temp_appears({"import", model, "--out", (out / "m").string()}, out, sig);
+      }
+      REQUIRE(status != -1);
+      CHECK(WIFSIGNALED(status));
+      CHECK(WTERMSIG(status) == sig);
+      CHECK_FALSE(has_temp(out));
+    }
+  }
+}
+
+TEST_CASE("a write past ulimit -f is one error line, exit code 1 and no temp file") {
+  WideRun f(64);  // a 512 KiB output
+  const std::string info = "info " + quote(source_path("configs/mobilenet_v2.json")) + " -o " + quote((f.out_dir / "info.txt").string());
+  const std::string run = "run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " + quote((f.out_dir / "y.npy").string());
+  for (const std::string& args : {info, run}) {
+    DYNAMIC_SECTION(args.substr(0, 4)) {
+      CommandResult r = run_command("sh -c " + shell_quote("ulimit -f 1; exec " + std::string(MNET_BINARY) + " " + args));
+      const std::string named = (f.out_dir / (args == info ? "info.txt" : "y.npy")).string() + ": ";
+      require_clean_rejection(r, kExitFailure, named, "cannot write: File too large", f.out_dir);
+    }
+  }
+}
+
+TEST_CASE("the next run writing the same output removes temporaries left by a killed mnet") {
+  RunFixture f;
+  const std::string dead = std::to_string(dead_pid());
+  write_bytes((f.out_dir / (".y.npy.mnet-tmp-" + dead + "-abcdefgh")).string(), std::string(4096, 'x'));
+  CommandResult r = run_mnet("run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) +
+                             " --output " + quote(f.output()));
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  std::vector<std::string> left;
+  for (const auto& e : fs::directory_iterator(f.out_dir)) left.push_back(e.path().filename().string());
+  CHECK(left == std::vector<std::string>{"y.npy"});
+
+  // An import's staging folder, with what it held.
+  const fs::path staging = f.out_dir / (".m.mnet-tmp-" + dead + "-abcdefgh");
+  fs::create_directories(staging);
+  write_bytes((staging / "weights.safetensors").string(), "partial");
+  const std::string model = generated_seed("tflite", "float_conv_dw_mean_fc.tflite");
+  CommandResult imported = run_mnet("import " + quote(model) + " --out " + quote((f.out_dir / "m").string()));
+  INFO("stderr: " << imported.err);
+  CHECK(imported.exit_code == 0);
+  CHECK_FALSE(fs::exists(staging));
+  CHECK(fs::is_regular_file(f.out_dir / "m" / "config.json"));
+}
+
+TEST_CASE("a reader that closes stdout early ends mnet quietly with exit code 0") {
+  TempDir tmp;
+  std::string bin = MNET_BINARY, sub = "info", config = source_path("configs/mobilenet_v2.json");
+  char* argv[] = {bin.data(), sub.data(), config.data(), nullptr};
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  ::close(fds[0]);  // the reader is gone before mnet writes a byte
+  const std::string err = tmp.file("err");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::signal(SIGPIPE, SIG_DFL);  // as a shell starts it
+    ::dup2(fds[1], 1);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(e, 2);
+    ::execv(argv[0], argv);
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO("stderr: " << read_text(err));
+  CHECK_FALSE(WIFSIGNALED(status));
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(read_text(err).empty());
+}
+
+TEST_CASE("running out of memory is one error line naming the model") {
+#ifdef MNET_SANITIZED
+  WARN("skipped: AddressSanitizer reserves terabytes of address space, so nothing runs under ulimit -v");
+  return;
+#endif
+  TempDir cache;
+  const std::string config = source_path("configs/mobilenet_v1.json");
+  // 4096x4096 activations need several GiB, far past a 1.5 GiB address space.
+  CommandResult r = run_mnet_with_address_limit(1500 << 10, "profile " + quote(config) + " --resolution 4096 --runs 1 --warmup 0",
+                                                cache.path.string());
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == kExitFailure);
+  CHECK(r.out.empty());
+  // The error is the last line; before it stands only the note on random weights.
+  const size_t error_at = r.err.find("mnet: error: ");
+  REQUIRE(error_at != std::string::npos);
+  const std::string error = r.err.substr(error_at);
+  CHECK(error == "mnet: error: " + config + ": out of memory while running 'mnet profile' (a memory allocation failed)\n");
+  CHECK(std::count(r.err.begin(), r.err.begin() + long(error_at), '\n') <= 1);
+}
+
+TEST_CASE("threads the process limit does not allow are one error line, not libgomp's") {
+  if (run_command("command -v prlimit >/dev/null && command -v setpriv").exit_code != 0) {
+    WARN("skipped: prlimit or setpriv (util-linux) is missing");
+    return;
+  }
+  // Root is exempt from RLIMIT_NPROC: run as nobody. detect_leaks=0: LeakSanitizer needs a thread.
+  const std::string as_user = ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  CommandResult r = run_command("ASAN_OPTIONS=detect_leaks=0 " + as_user + "prlimit --nproc=1 " + MNET_BINARY + " bench " +
+                                quote(source_path("configs/tiny_custom.json")) + " --threads 1,4 --runs 1 --warmup 0");
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == kExitFailure);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, StartsWith("mnet: error: --threads 4: cannot start 4 threads, only 1 could run at once ("));
+  CHECK_THAT(r.err, Contains("ulimit -u) is 1"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK_THAT(r.err, !Contains("libgomp"));
+}
+
+// Issue 11: numbers, duplicate keys and weight names in configs
+TEST_CASE("configs with colliding weight names, out-of-range numbers or duplicate keys are rejected before running") {
+  const std::string head = R"({"name": "x", "resolution": 8, "layers": )";
+  std::vector<BadFile> cases{
+      // The SE layer's product read past the conv's smaller s.fc1.weight: SIGSEGV, ASan heap-buffer-overflow.
+      {"a conv named like an SE layer's weights",
+       head + R"([{"type": "conv", "name": "c", "out": 16, "kernel": 1}, {"type": "se", "name": "s", "squeeze": 8}, )" +
+           R"({"type": "conv", "name": "s.fc1", "out": 64, "kernel": 1}]})",
+       "/layers/2 (conv 's.fc1'): weight 's.fc1.weight' of layer 's.fc1' is also a weight of layer 's'"},
+      // UBSan: signed overflow of out_ratio × channels; Release built 2 channels.
+      {"a huge conv_bn out_ratio", head + R"([{"type": "conv_bn", "out_ratio": 2147483647, "kernel": 1}]})",
+       "/layers/0 (conv_bn): out_ratio must be between 1 and 65536, got 2147483647"},
+      // Each of these was truncated to 32 bits (4294967304 → 8) and accepted.
+      {"conv out above 2^32", head + R"([{"type": "conv", "out": 4294967304, "kernel": 1}]})",
+       "out must be between 1 and 65536, got 4294967304"},
+      {"conv stride above 2^32", head + R"([{"type": "conv", "out": 8, "kernel": 1, "stride": 4294967297}]})",
+       "stride must be between 1 and 8, got 4294967297"},
+      {"conv kernel above 2^32", head + R"([{"type": "conv", "out": 8, "kernel": 4294967297}]})",
+       "kernel must be between 1 and 15, got 4294967297"},
+      {"conv pad above 2^32", head + R"([{"type": "conv", "out": 8, "kernel": 3, "pad": 4294967297}]})",
+       "pad must be between 0 and 2, got 4294967297"},
+      {"conv groups above 2^32", head + R"([{"type": "conv", "out": 8, "kernel": 1, "groups": 4294967297}]})",
+       "groups must be between 1 and 65536, got 4294967297"},
+      {"conv in above 2^32", head + R"([{"type": "conv", "out": 8, "kernel": 1, "in": 4294967299}]})",
+       "in must be between 1 and 65536, got 4294967299"},
+      {"fc out above 2^32", head + R"([{"type": "gap"}, {"type": "fc", "out": 4294967306}]})",
+       "out must be between 1 and 65536, got 4294967306"},
+      {"se squeeze above 2^32", head + R"([{"type": "se", "squeeze": 4294967297}]})",
+       "squeeze must be between 1 and 65536, got 4294967297"},
+      {"bneck kernel above 2^32", head + R"([{"type": "bneck", "kernel": 4294967299, "exp": 16, "out": 16}]})",
+       "'kernel' must be 3, 5 or 7, got 4294967299"},
+      {"fake_quant zero point above 2^32", head + R"([{"type": "fake_quant", "scale": 0.1, "zero_point": 4294967296}]})",
+       "zero_point must be between -65536 and 65536, got 4294967296"},
+      {"fake_quant qmax above 2^32", head + R"([{"type": "fake_quant", "scale": 0.1, "qmax": 4294967551}]})",
+       "qmax must be between -65536 and 65536, got 4294967551"},
+      {"resolution above 2^32", R"({"name": "x", "resolution": 4294967304, "layers": [{"type": "relu"}]})",
+       "/resolution: resolution must be between 1 and 8192, got 4294967304"},
+      // Became an infinite float scale: every output NaN.
+      {"fake_quant scale 1e300", head + R"([{"type": "fake_quant", "scale": 1e300}]})",
+       "/layers/0 (fake_quant), layer 'fake_quant1': scale must be between 1e-30 and 1e+30, got 1e+300"},
+      {"bn eps 1e300", head + R"([{"type": "conv", "out": 8, "kernel": 1}, {"type": "bn", "eps": 1e300}]})",
+       "/layers/1 (bn), layer 'bn1': eps must be between 1e-12 and 1, got 1e+300"},
+      {"bn_eps 1e300", R"({"name": "x", "resolution": 8, "bn_eps": 1e300, "layers": [{"type": "relu"}]})",
+       "/bn_eps: must be a number between 1e-12 and 1, got 1e+300"},
+      {"preprocess std 1e-300",
+       R"({"name": "x", "resolution": 8, "preprocess": {"std": [1, 1e-300, 1]}, "layers": [{"type": "relu"}]})",
+       "/preprocess/std/1: std must be between 1e-05 and 65536, got 1e-300"},
+      // The last value used to win silently.
+      {"a duplicated top-level key", R"({"name": "x", "resolution": 8, "resolution": 224, "layers": [{"type": "relu"}]})",
+       "/resolution: duplicate key 'resolution' (a key may appear only once in an object)"},
+      {"a duplicated layer key", head + R"([{"type": "conv", "out": 8, "kernel": 1, "out": 4294967304}]})",
+       "/layers/0/out: duplicate key 'out'"},
+  };
+  for (const BadFile& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      TempDir tmp;
+      const std::string config = tmp.write("bad.json", c.bytes);
+      fs::create_directories(tmp.path / "out");
+      // A timed profile executes the model with random weights, as the crash did.
+      CommandResult r = run_mnet("profile " + quote(config) + " --runs 1 --warmup 0 -o " + quote(tmp.file("out/p.txt")));
+      require_clean_rejection(r, kExitBadInput, config + ": ", c.message, tmp.path / "out");
+    }
+  }
+}
+
+TEST_CASE("--width and --resolution outside their range are usage errors, NaN included") {
+  constexpr int kExitUsage = 2;
+  const std::string config = quote(source_path("configs/tiny_custom.json"));
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--width nan", "--width: width must be a number in (0, 8], got nan"},  // was ignored: the config's own width
+      {"--width 0", "--width: width must be a number in (0, 8], got 0"},      // named DBL_MAX in 300 digits
+      {"--width inf", "--width: width must be a number in (0, 8], got inf"},
+      {"--width 9", "--width: width must be a number in (0, 8], got 9"},
+      {"--resolution 4294967520", "--resolution"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.first) {
+      TempDir tmp;
+      CommandResult r = run_mnet("profile " + config + " --cost-only " + c.first + " -o " + quote(tmp.file("p.txt")));
+      require_clean_rejection(r, kExitUsage, c.first.substr(0, c.first.find(' ')), c.second, tmp.path);
+    }
+  }
+}
+
+// Issue 11: TFLite squeeze-excite, labels, names and non-finite quantization
+namespace {
+
+namespace tfl = mnet::testing::tfl;
+
+// A 24-bit uncompressed 4x4 BMP with a colour gradient.
+std::string small_bmp() {
+  std::string s = "BM" + le_bytes(54 + 16 * 4, 4) + le_bytes(0, 4) + le_bytes(54, 4) + le_bytes(40, 4) + le_bytes(4, 4) +
+                  le_bytes(4, 4) + le_bytes(1, 2) + le_bytes(24, 2) + le_bytes(0, 4) + le_bytes(16 * 4, 4) +
+                  le_bytes(2835, 4) + le_bytes(2835, 4) + le_bytes(0, 4) + le_bytes(0, 4);
+  for (int y = 0; y < 4; ++y) {
+    for (int x = 0; x < 4; ++x) s += std::string{char(x * 60), char(y * 60), char(128)};
+  }
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("a .tflite whose layer names would share a weight name runs, imports and classifies") {
+  TempDir tmp;
+  // SE layer "se" owns "se.fc1.weight"; the conv after it is called "se.fc1" in the file.
+  const std::string model = tmp.write("collide.tflite", tfl::squeeze_excite_model({}).bytes());
+  const std::string input = tmp.file("x.npy");
+  std::vector<float> x(3 * 16);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = float(i % 7) * 0.3f - 1.0f;
+  write_npy(input, TensorData{{1, 3, 4, 4}, x});
+  CommandResult ran = run_mnet("run " + quote(model) + " --input " + quote(input) + " --output " + quote(tmp.file("y.npy")));
+  INFO("run: " << ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CommandResult imported = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("m")));
+  INFO("import: " << imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(read_text(tmp.file("m/config.json")), Contains("\"se.fc1_2\""));
+  // The folder computes what the .tflite does: every layer kept its own weights.
+  CommandResult again = run_mnet("run " + quote(tmp.file("m")) + " --input " + quote(input) + " --output " + quote(tmp.file("y2.npy")));
+  INFO("run folder: " << again.err);
+  REQUIRE(again.exit_code == 0);
+  CHECK(read_npy(tmp.file("y.npy")).data == read_npy(tmp.file("y2.npy")).data);
+  const std::string image = tmp.write("img.bmp", small_bmp());
+  for (const std::string& m : {model, tmp.file("m")}) {
+    CommandResult classified = run_mnet("classify " + quote(m) + " " + quote(image));
+    INFO("classify " << m << ": " << classified.err);
+    CHECK(classified.exit_code == 0);
+    CHECK_THAT(classified.out, Contains("img.bmp"));
+  }
+}
+
+TEST_CASE("a .tflite squeeze-excite gate that is not h-sigmoid is refused by run and import, naming the file") {
+  TempDir tmp;
+  tfl::SqueezeExciteSpec spec;
+  spec.mul_constant = {1.0f / 6, 0.5f};
+  const std::string model = tmp.write("gate.tflite", tfl::squeeze_excite_model(spec).bytes());
+  fs::create_directories(tmp.path / "out");
+  CommandResult imported = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("out/m")));
+  // The gate's ADD (operator 3) comes first and says why it is not part of a squeeze-excite.
+  require_clean_rejection(imported, kExitBadInput, model + ": tflite: operator 3 (ADD): ",
+                          "MUL (operator 4)'s constant tensor 10 'sixth' holds 2 values, not one", tmp.path / "out");
+  const std::string input = tmp.file("x.npy");
+  write_npy(input, TensorData{{1, 3, 4, 4}, std::vector<float>(48, 0.5f)});
+  CommandResult ran = run_mnet("run " + quote(model) + " --input " + quote(input) + " --output " + quote(tmp.file("out/y.npy")));
+  require_clean_rejection(ran, kExitBadInput, model + ": tflite: ", "holds 2 values, not one", tmp.path / "out");
+}
+
+TEST_CASE("labels that do not match the model's classes are refused by import and classify, naming the file") {
+  TempDir tmp;
+  fs::create_directories(tmp.path / "out");
+  const std::string image = tmp.write("img.bmp", small_bmp());
+  SECTION("--labels with 2 lines for 3 classes") {
+    const std::string model = tmp.write("c.tflite", tfl::classifier("").bytes());
+    const std::string labels = tmp.write("two.txt", "cat\ndog\n");
+    CommandResult r = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("out/m")) + " --labels " + quote(labels));
+    require_clean_rejection(r, kExitBadInput, labels + ": ", "has 2 labels, the model outputs 3 classes", tmp.path / "out");
+  }
+  SECTION("labels in the .tflite's metadata, 2 for 3 classes") {
+    const std::string model = tmp.write("c.tflite", tfl::classifier("cat\ndog\n").bytes());
+    CommandResult r = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("out/m")));
+    require_clean_rejection(r, kExitBadInput, model + ": labels in its metadata ('labels.txt'): ",
+                            "has 2 labels, the model outputs 3 classes", tmp.path / "out");
+    CommandResult c = run_mnet("classify " + quote(model) + " " + quote(image) + " -o " + quote(tmp.file("out/c.txt")));
+    require_clean_rejection(c, kExitBadInput, model + ": labels in its metadata: ", "has 2 labels, c outputs 3 classes",
+                            tmp.path / "out");
+  }
+  SECTION("3 labels in the metadata for 3 classes are kept") {
+    const std::string model = tmp.write("c.tflite", tfl::classifier("cat\ndog\nowl\n").bytes());
+    CommandResult r = run_mnet("import " + quote(model) + " --out " + quote(tmp.file("m")));
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(read_text(tmp.file("m/labels.txt")) == "cat\ndog\nowl\n");
+    CommandResult c = run_mnet("classify " + quote(tmp.file("m")) + " " + quote(image));
+    INFO("stderr: " << c.err);
+    CHECK(c.exit_code == 0);
+    CHECK_THAT(c.out, Contains("owl"));
+  }
+}
+
+TEST_CASE("a .tflite whose quantized weights overflow float is refused by run, profile and import") {
+  TempDir tmp;
+  tfl::Model m;
+  const int x = m.tensor({"input", {1, 4, 4, 3}});
+  const int w = m.tensor({"w", {2, 1, 1, 3}, tfl::kUint8, std::string(6, char(200)), {3e38f}, {0}});
+  const int y = m.tensor({"out", {1, 4, 4, 2}});
+  m.conv(x, w, m.constant("bias", {2}, {0.0f, 0.0f}), y);
+  m.inputs = {x};
+  m.outputs = {y};
+  const std::string model = tmp.write("huge_scale.tflite", m.bytes());
+  const std::string input = tmp.file("x.npy");
+  write_npy(input, TensorData{{1, 3, 4, 4}, std::vector<float>(48, 0.5f)});
+  fs::create_directories(tmp.path / "out");
+  const std::string named = model + ": tflite: tensor 1 'w': ";
+  const std::string why = "element 0 (200 - zero point 0) * scale 3e+38 is inf, weights and biases must be finite floats";
+  require_clean_rejection(run_mnet("run " + quote(model) + " --input " + quote(input) + " --output " + quote(tmp.file("out/y.npy"))),
+                          kExitBadInput, named, why, tmp.path / "out");
+  require_clean_rejection(run_mnet("profile " + quote(model) + " --cost-only -o " + quote(tmp.file("out/p.txt"))),
+                          kExitBadInput, named, why, tmp.path / "out");
+  require_clean_rejection(run_mnet("import " + quote(model) + " --out " + quote(tmp.file("out/m"))), kExitBadInput, named, why,
+                          tmp.path / "out");
+}
+
+// Issue 11: total memory and non-finite numbers
+
+TEST_CASE("a model whose planned peak memory is over the limit is refused before its weights are allocated") {
+  TempDir tmp;
+  fs::create_directories(tmp.path / "out");
+  // 3x256x256 inputs into 65536 outputs: a 48 GiB weight matrix, more than any test machine has.
+  const std::string huge = tmp.write("huge_fc.json", R"({"name": "huge_fc", "resolution": 256, "input_channels": 3,
+      "layers": [{"type": "fc", "name": "fc", "out": 65536}]})");
+  const std::string input = tmp.file("x.npy");
+  write_npy(input, TensorData{{1, 3, 256, 256}, std::vector<float>(3 * 256 * 256, 0.5f)});
+  const std::string over = "huge_fc needs an estimated ";
+  const std::string default_limit = "of physical memory, kMaxMemoryShareOfRam; --max-memory changes it)";
+  for (const std::string& args :
+       {"run " + quote(huge) + " --input " + quote(input) + " --output " + quote(tmp.file("out/y.npy")),
+        "profile " + quote(huge) + " --runs 1 --warmup 0 -o " + quote(tmp.file("out/p.txt")),
+        "bench " + quote(huge) + " --runs 1 --warmup 0 --threads 1,2", "compare " + quote(huge) + " --runs 1 --warmup 0"}) {
+    DYNAMIC_SECTION(args.substr(0, args.find(' '))) {
+      CommandResult r = run_mnet(args);
+      require_clean_rejection(r, kExitBadInput, huge + ": ", over, tmp.path / "out");
+      CHECK_THAT(r.err, Contains(default_limit));
+      CHECK_THAT(r.err, Contains("(weights 48.0 GiB, "));
+      // Refused before the random weights: that would have taken minutes and 48 GiB.
+      CHECK_THAT(r.err, !Contains("using random weights"));
+    }
+  }
+  SECTION("--max-memory lowers the limit, and names itself in the error") {
+    const std::string v1 = source_path("configs/mobilenet_v1.json");
+    CommandResult r = run_mnet("profile " + quote(v1) + " --width 0.25 --resolution 8192 --runs 1 --warmup 0 --max-memory 2G");
+    require_clean_rejection(r, kExitBadInput, v1 + ": ", "mobilenet_v1 needs an estimated ", tmp.path / "out");
+    CHECK_THAT(r.err, Contains("more than the limit of 2.00 GiB (--max-memory)"));
+    RunFixture f;
+    r = run_mnet("run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " +
+                 quote(f.output()) + " --max-memory 64K");
+    require_clean_rejection(r, kExitBadInput, f.config + ": ", "tiny_custom needs an estimated ", f.out_dir);
+    CHECK_THAT(r.err, Contains("more than the limit of 64.0 KiB (--max-memory)"));
+    r = run_mnet("run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " +
+                 quote(f.output()) + " --max-memory 64M");
+    CHECK(r.exit_code == 0);
+  }
+  SECTION("a --max-memory that is not a size is a usage error") {
+    CommandResult r = run_mnet("run " + quote(huge) + " --input " + quote(input) + " --output " + quote(tmp.file("out/y.npy")) +
+                               " --max-memory 12X");
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Contains("--max-memory must be a size such as 8G, 512M or 1000000 (bytes), got 12X"));
+  }
+}
+
+TEST_CASE("mnet info and mnet profile print the planned peak memory of the run") {
+  const std::string v2 = source_path("configs/mobilenet_v2.json");
+  const Graph g = load_config(v2);
+  const int64_t one_thread = estimate_memory(g, {ExecOptions{}}).peak();
+  CommandResult info = run_mnet("info " + quote(v2) + " --format json");
+  REQUIRE(info.exit_code == 0);
+  CHECK(nlohmann::json::parse(info.out)["planned_memory"]["peak_bytes"] == one_thread);
+  info = run_mnet("info " + quote(v2));
+  CHECK_THAT(info.out, Contains("\nplanned peak memory at 1 thread " + format_bytes(one_thread) + " (weights "));
+  // profile keeps two plans alive: the layer-by-layer one and the banded one.
+  ExecOptions layers;
+  layers.bands = false;
+  const int64_t two_plans = estimate_memory(g, {layers, ExecOptions{}}).peak();
+  CommandResult profile = run_mnet("profile " + quote(v2) + " --runs 1 --warmup 0 --format json");
+  REQUIRE(profile.exit_code == 0);
+  CHECK(nlohmann::json::parse(profile.out)["planned_memory"]["peak_bytes"] == two_plans);
+  profile = run_mnet("profile " + quote(v2) + " --cost-only");
+  CHECK_THAT(profile.out, Contains("\nplanned peak memory " + format_bytes(two_plans) + " (weights "));
+}
+
+TEST_CASE("NaN or inf in weights or inputs and negative BatchNorm variances are refused, or run with one warning") {
+  RunFixture f;
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  // tiny_custom: stem.weight [16, 3, 3, 3], then stem_bn's weight, bias, running_mean, running_var.
+  const std::string nan_weight = f.weights_with("nan.safetensors", [&](auto& t) { t[0].second.data[5] = nan; });
+  const std::string inf_bias = f.weights_with("inf.safetensors", [&](auto& t) { t[2].second.data[0] = -inf; });
+  const std::string negative_var = f.weights_with("var.safetensors", [&](auto& t) { t[4].second.data[2] = -0.5f; });
+  std::vector<float> x(3 * 32 * 32, 0.25f);
+  x[1 * 32 * 32 + 2 * 32 + 3] = inf;
+  const std::string inf_input = f.tmp.file("inf.npy");
+  write_npy(inf_input, TensorData{{1, 3, 32, 32}, x});
+
+  const std::string again = " (--allow-nonfinite runs anyway)";
+  SECTION("refused, naming the file, the tensor and the element or channel") {
+    require_clean_rejection(f.run(nan_weight, f.input), kExitBadInput, nan_weight + ": ",
+                            "tensor 'stem.weight' (layer 'stem' (conv)): element 5 is NaN; weights must be finite" + again,
+                            f.out_dir);
+    require_clean_rejection(f.run(inf_bias, f.input), kExitBadInput, inf_bias + ": ",
+                            "tensor 'stem_bn.bias' (layer 'stem_bn' (bn)): element 0 is -inf", f.out_dir);
+    require_clean_rejection(f.run(negative_var, f.input), kExitBadInput, negative_var + ": ",
+                            "tensor 'stem_bn.running_var' (layer 'stem_bn' (bn)): channel 2 is -0.5; a BatchNorm "
+                            "variance must be >= 0" + again,
+                            f.out_dir);
+    require_clean_rejection(f.run(f.weights, inf_input), kExitBadInput, inf_input + ": ",
+                            "element [0, 1, 2, 3] is inf; inputs must be finite" + again, f.out_dir);
+    require_clean_rejection(run_mnet("profile " + quote(f.config) + " --weights " + quote(nan_weight) +
+                                     " --runs 1 --warmup 0 -o " + quote((f.out_dir / "p.txt").string())),
+                            kExitBadInput, nan_weight + ": ", "element 5 is NaN", f.out_dir);
+  }
+  SECTION("--allow-nonfinite runs with one warning line for each file") {
+    for (const auto& [weights, input] : {std::pair{nan_weight, f.input}, std::pair{negative_var, f.input},
+                                         std::pair{f.weights, inf_input}}) {
+      CommandResult r = run_mnet("run " + quote(f.config) + " --weights " + quote(weights) + " --input " + quote(input) +
+                                 " --output " + quote(f.output()) + " --allow-nonfinite");
+      INFO("stderr: " << r.err);
+      CHECK(r.exit_code == 0);
+      CHECK_THAT(r.err, StartsWith("mnet: warning: "));
+      CHECK_THAT(r.err, Contains("running anyway (--allow-nonfinite)"));
+      CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+      CHECK(fs::exists(f.output()));
+    }
   }
 }

@@ -173,3 +173,30 @@ TEST_CASE("usage errors exit with code 2 and --help and --version exit 0") {
   CHECK(version.exit_code == 0);
   CHECK_THAT(version.out, Contains("OpenBLAS"));
 }
+
+// Issue 11: usage errors are one line, with the hint in it.
+TEST_CASE("an unknown subcommand is named, with the subcommands there are, on one line") {
+  CommandResult r = run_mnet("frobnicate " + config("mobilenet_v1.json"));
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err ==
+        "mnet: error: unknown subcommand 'frobnicate' (one of: profile, bench, compare, run, classify, import, info, "
+        "calibrate); run 'mnet --help' for the options\n");
+  CommandResult none = run_mnet("");
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, StartsWith("mnet: error: a subcommand is required (one of: profile, bench,"));
+  CHECK(lines(none.err) == 1);
+}
+
+TEST_CASE("a usage error of a subcommand is one line that says where its options are") {
+  CommandResult r = run_mnet("profile " + config("mobilenet_v1.json") + " --no-such-option");
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "mnet: error: The following argument was not expected: --no-such-option (run 'mnet profile --help' "
+                 "for its options)\n");
+  CommandResult missing = run_mnet("run " + config("tiny_custom.json"));
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, StartsWith("mnet: error: "));
+  CHECK_THAT(missing.err, Contains("(run 'mnet run --help' for its options)"));
+  CHECK(lines(missing.err) == 1);
+}

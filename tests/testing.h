@@ -94,6 +94,16 @@ struct CommandResult {
   std::string out, err;
 };
 
+// A PID that named a process a moment ago and names none now.
+inline pid_t dead_pid() {
+  pid_t pid = ::fork();
+  if (pid == 0) ::_exit(0);
+  REQUIRE(pid > 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  return pid;
+}
+
 // Runs a shell command line (already shell-quoted where needed) with no stdin, capturing its exit
 // code, stdout and stderr.
 inline CommandResult run_command(const std::string& command) {
