@@ -859,7 +859,7 @@ TEST_CASE("configs with colliding weight names, out-of-range numbers or duplicat
   }
 }
 
-TEST_CASE("--width and --resolution outside their range are usage errors, NaN included") {
+TEST_CASE("options --width and --resolution outside their range are usage errors, NaN included") {
   constexpr int kExitUsage = 2;
   const std::string config = quote(source_path("configs/tiny_custom.json"));
   const std::vector<std::pair<std::string, std::string>> cases{

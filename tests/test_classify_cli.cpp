@@ -185,7 +185,7 @@ TEST_CASE("a model that carries its labels prints them without --labels", "[clas
   CHECK(json::parse(v3.out)["results"][0]["top"][0]["label"] == "class 286");
 }
 
-TEST_CASE("--top 3 lists 3 classes and breaks ties by ascending class index", "[classify]") {
+TEST_CASE("classify --top 3 lists 3 classes and breaks ties by ascending class index", "[classify]") {
   TempDir tmp;
   std::string weights = tied_weights(tmp);
   std::string image = tmp.write("gradient.bmp", bmp(40, 40));
@@ -229,7 +229,7 @@ TEST_CASE("classify --format json writes labels that are not UTF-8 with U+FFFD i
   CHECK(top[0]["label"] == "caf\xef\xbf\xbd latin-1");
 }
 
-TEST_CASE("--top 3 on a real model lists 3 classes in non-increasing score, ties by index", "[classify]") {
+TEST_CASE("classify --top 3 on a real model lists 3 classes in non-increasing score, ties by index", "[classify]") {
   if (testdata().empty()) {
     WARN("MNET_TESTDATA not set: skipping --top 3 on a real model");
     return;

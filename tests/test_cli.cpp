@@ -51,7 +51,7 @@ TEST_CASE("mnet profile writes csv and md, and -o writes the same bytes as stdou
   CHECK(read_text(tmp.file("p.csv")) == csv.out);
 }
 
-TEST_CASE("--width and --resolution reach the config") {
+TEST_CASE("options --width and --resolution reach the config") {
   CommandResult r = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --width 0.5 --resolution 160 --format json");
   REQUIRE(r.exit_code == 0);
   auto j = nlohmann::json::parse(r.out);
