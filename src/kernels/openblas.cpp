@@ -6,14 +6,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "core/error.h"
-
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #ifndef MNET_OPENBLAS_PATH
 #define MNET_OPENBLAS_PATH "libopenblas.so.0"
@@ -42,6 +40,7 @@ std::mutex threads_mutex;
 bool ready = false;      // loaded, with every symbol
 int wanted_threads = 1;  // what callers asked for
 int buffers = 0;         // thread buffers OpenBLAS holds: it grows them, never shrinks them
+std::atomic<bool> gemm_buffer{false};  // whether a large sgemm has run, which takes one more buffer
 
 std::string mib(long long bytes) { return std::to_string(bytes >> 20) + " MiB"; }
 
@@ -51,6 +50,7 @@ void apply_threads(int n) {
   n = std::max(n, 1);
   if (n > buffers) {
     long long left = address_space_left();
+    if (left >= 0 && !gemm_buffer) left -= kGemmBufferBytes;
     if (left >= 0) {
       // Buffers take at most half of what is left: mnet's own scratch comes after them.
       long long fit = buffers + std::max(0ll, left / 2 - kSlackBytes) / kThreadBufferBytes;
@@ -63,21 +63,21 @@ void apply_threads(int n) {
 
 void load() {
   long long left = address_space_left();
-  if (left >= 0 && left < kLoadBytes + kSlackBytes) {
-    lib.error = "OpenBLAS needs about " + mib(kLoadBytes + kSlackBytes) +
+  const long long need = kLoadBytes + kGemmBufferBytes + kSlackBytes;
+  if (left >= 0 && left < need) {
+    lib.error = "OpenBLAS needs about " + mib(need) +
                 " of address space to start and the address-space limit (ulimit -v) leaves " + mib(left);
     return;
   }
-#ifdef _OPENMP
-  // OpenBLAS allocates one buffer per OpenMP thread when it loads; start it with one and grow it to
-  // what a caller asks for, where the limit is checked.
-  const int omp_threads = omp_get_max_threads();
-  omp_set_num_threads(1);
-#endif
+  // OpenBLAS allocates one 128 MiB buffer per thread when it loads, as many threads as the
+  // OMP_NUM_THREADS it reads from the environment (not libgomp's setting) or the cores; start it
+  // with one and grow it to what a caller asks for, where the limit is checked.
+  const char* omp_env = std::getenv("OMP_NUM_THREADS");
+  const std::string saved = omp_env ? omp_env : "";
+  setenv("OMP_NUM_THREADS", "1", 1);
   void* handle = dlopen(MNET_OPENBLAS_PATH, RTLD_NOW | RTLD_LOCAL);
-#ifdef _OPENMP
-  omp_set_num_threads(omp_threads);
-#endif
+  if (omp_env) setenv("OMP_NUM_THREADS", saved.c_str(), 1);
+  else unsetenv("OMP_NUM_THREADS");
   if (!handle) {
     const char* why = dlerror();
     lib.error = std::string("cannot load OpenBLAS (") + MNET_OPENBLAS_PATH + "): " + (why ? why : "unknown error");
@@ -126,6 +126,7 @@ long long address_space_left() {
 
 void sgemm(int M, int N, int K, const float* A, const float* B, float* C) {
   loaded().sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, M, N, K, 1.0f, A, K, B, N, 0.0f, C, N);
+  gemm_buffer = true;
 }
 
 void sgemv(int M, int K, const float* A, const float* x, float* y) {

@@ -24,10 +24,11 @@ int threads();
 std::string config();
 std::string corename();
 
-// Address space OpenBLAS needs beyond what the process has: to load with one thread, and per further
-// thread. Measured with Debian's OpenBLAS 0.3.21 (OpenMP flavour): loading took 167 MiB with one
-// thread (128 MiB of it the thread's buffer), each further thread 128 MiB.
-constexpr long long kLoadBytes = 192ll << 20;
+// Address space OpenBLAS takes beyond what the process has, measured with Debian's OpenBLAS 0.3.21
+// (OpenMP flavour): loading with one thread took 167 MiB (128 MiB of it the thread's buffer), the
+// first large sgemm one more 128 MiB buffer, and each further thread 128 MiB.
+constexpr long long kLoadBytes = 176ll << 20;
+constexpr long long kGemmBufferBytes = 129ll << 20;
 constexpr long long kThreadBufferBytes = 129ll << 20;
 
 // Bytes of address space left under RLIMIT_AS (soft), or -1 where there is no limit.
