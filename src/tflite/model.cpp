@@ -1,3 +1,5 @@
+// The TFLite model reader: the flatbuffer tables of a .tflite file (schema ids in schema.h)
+// into a checked TfliteModel, labels from the zip archive appended to it (zip.h).
 #include "tflite/model.h"
 
 #include <algorithm>
@@ -9,195 +11,19 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 #include "tflite/flatbuffer.h"
+#include "tflite/zip.h"
 
 namespace mnet {
 
 namespace {
 
-// Field ids of the tables read here (tensorflow/lite/schema/schema.fbs, schema version 3;
-// a union takes two ids: its type, then its value).
-namespace model_f {
-constexpr FbField kVersion{0, "version"};
-constexpr FbField kOperatorCodes{1, "operator_codes"};
-constexpr FbField kSubgraphs{2, "subgraphs"};
-constexpr FbField kDescription{3, "description"};
-constexpr FbField kBuffers{4, "buffers"};
-constexpr FbField kMetadataBuffer{5, "metadata_buffer"};
-constexpr FbField kMetadata{6, "metadata"};
-constexpr FbField kSignatureDefs{7, "signature_defs"};
-}  // namespace model_f
-namespace opcode_f {
-constexpr FbField kDeprecatedBuiltinCode{0, "deprecated_builtin_code"};
-constexpr FbField kCustomCode{1, "custom_code"};
-constexpr FbField kVersion{2, "version"};
-constexpr FbField kBuiltinCode{3, "builtin_code"};
-}  // namespace opcode_f
-namespace subgraph_f {
-constexpr FbField kTensors{0, "tensors"};
-constexpr FbField kInputs{1, "inputs"};
-constexpr FbField kOutputs{2, "outputs"};
-constexpr FbField kOperators{3, "operators"};
-constexpr FbField kName{4, "name"};
-}  // namespace subgraph_f
-namespace tensor_f {
-constexpr FbField kShape{0, "shape"};
-constexpr FbField kType{1, "type"};
-constexpr FbField kBuffer{2, "buffer"};
-constexpr FbField kName{3, "name"};
-constexpr FbField kQuantization{4, "quantization"};
-constexpr FbField kIsVariable{5, "is_variable"};
-constexpr FbField kSparsity{6, "sparsity"};
-constexpr FbField kShapeSignature{7, "shape_signature"};
-constexpr FbField kHasRank{8, "has_rank"};
-}  // namespace tensor_f
-namespace quant_f {
-constexpr FbField kMin{0, "min"};
-constexpr FbField kMax{1, "max"};
-constexpr FbField kScale{2, "scale"};
-constexpr FbField kZeroPoint{3, "zero_point"};
-constexpr FbField kDetailsType{4, "details_type"};
-constexpr FbField kQuantizedDimension{6, "quantized_dimension"};
-}  // namespace quant_f
-namespace op_f {
-constexpr FbField kOpcodeIndex{0, "opcode_index"};
-constexpr FbField kInputs{1, "inputs"};
-constexpr FbField kOutputs{2, "outputs"};
-constexpr FbField kBuiltinOptionsType{3, "builtin_options_type"};
-constexpr FbField kBuiltinOptions{4, "builtin_options"};
-constexpr FbField kCustomOptions{5, "custom_options"};
-constexpr FbField kCustomOptionsFormat{6, "custom_options_format"};
-constexpr FbField kMutatingVariableInputs{7, "mutating_variable_inputs"};
-constexpr FbField kIntermediates{8, "intermediates"};
-}  // namespace op_f
-namespace buffer_f {
-constexpr FbField kData{0, "data"};
-constexpr FbField kOffset{1, "offset"};
-constexpr FbField kSize{2, "size"};
-}  // namespace buffer_f
-namespace metadata_f {
-constexpr FbField kName{0, "name"};
-constexpr FbField kBuffer{1, "buffer"};
-}  // namespace metadata_f
+using namespace tflite_schema;
 
-// Builtin option tables (each is its own schema table; ids restart at 0).
-namespace conv_f {
-constexpr FbField kPadding{0, "padding"};
-constexpr FbField kStrideW{1, "stride_w"};
-constexpr FbField kStrideH{2, "stride_h"};
-constexpr FbField kActivation{3, "fused_activation_function"};
-constexpr FbField kDilationW{4, "dilation_w_factor"};
-constexpr FbField kDilationH{5, "dilation_h_factor"};
-}  // namespace conv_f
-namespace dwconv_f {
-constexpr FbField kPadding{0, "padding"};
-constexpr FbField kStrideW{1, "stride_w"};
-constexpr FbField kStrideH{2, "stride_h"};
-constexpr FbField kDepthMultiplier{3, "depth_multiplier"};
-constexpr FbField kActivation{4, "fused_activation_function"};
-constexpr FbField kDilationW{5, "dilation_w_factor"};
-constexpr FbField kDilationH{6, "dilation_h_factor"};
-}  // namespace dwconv_f
-namespace pool_f {
-constexpr FbField kPadding{0, "padding"};
-constexpr FbField kStrideW{1, "stride_w"};
-constexpr FbField kStrideH{2, "stride_h"};
-constexpr FbField kFilterWidth{3, "filter_width"};
-constexpr FbField kFilterHeight{4, "filter_height"};
-constexpr FbField kActivation{5, "fused_activation_function"};
-}  // namespace pool_f
-constexpr FbField kFirstActivation{0, "fused_activation_function"};  // Add/Sub/Mul/FullyConnected
-constexpr FbField kSoftmaxBeta{0, "beta"};
-constexpr FbField kConcatAxis{0, "axis"};
-constexpr FbField kConcatActivation{1, "fused_activation_function"};
-constexpr FbField kReshapeNewShape{0, "new_shape"};
-constexpr FbField kReducerKeepDims{0, "keep_dims"};
-
-// BuiltinOptions union type values (position in the union, NONE = 0).
-namespace options_type {
-constexpr int kNone = 0;
-constexpr int kConv2d = 1;
-constexpr int kDepthwiseConv2d = 2;
-constexpr int kPool2d = 5;
-constexpr int kFullyConnected = 8;
-constexpr int kSoftmax = 9;
-constexpr int kConcatenation = 10;
-constexpr int kAdd = 11;
-constexpr int kReshape = 17;
-constexpr int kMul = 21;
-constexpr int kReducer = 27;
-constexpr int kSub = 28;
-}  // namespace options_type
-
-// TFLite metadata (tensorflow_lite_support/metadata/metadata_schema.fbs), identifier "M001".
-constexpr const char* kMetadataName = "TFLITE_METADATA";
-constexpr const char* kMetadataIdentifier = "M001";
-constexpr FbField kModelMetaSubgraphs{3, "subgraph_metadata"};
-constexpr FbField kModelMetaFiles{6, "associated_files"};
-constexpr FbField kSubgraphMetaOutputs{3, "output_tensor_metadata"};
-constexpr FbField kSubgraphMetaFiles{4, "associated_files"};
-constexpr FbField kTensorMetaFiles{6, "associated_files"};
-constexpr FbField kFileName{0, "name"};
-constexpr FbField kFileType{2, "type"};
-constexpr int8_t kTensorAxisLabels = 2;  // AssociatedFileType
 constexpr uint32_t kMaxMetadataEntries = 1 << 10;
-
-constexpr uint32_t kSchemaVersion = 3;
-constexpr const char* kFileIdentifier = "TFL3";
-// Op codes at or above this live only in builtin_code (deprecated_builtin_code is an int8).
-constexpr int kPlaceholderForGreaterOpCodes = 127;
-// Buffer.offset values 0 and 1 mean "data is inline" (schema.fbs: "only valid if > 1").
-constexpr uint64_t kMinExternalBufferOffset = 2;
 constexpr uint32_t kMaxQuantChannels = 1 << 20;
 // Decode budget: real files decode each vector once, so a few times the file size is ample.
 constexpr uint64_t kDecodeBudgetPerByte = 4;
 constexpr uint64_t kDecodeBudgetSlack = uint64_t(64) << 20;
-
-constexpr const char* kTypeNames[] = {
-    "FLOAT32", "FLOAT16", "INT32",   "UINT8",      "INT64",  "STRING",
-    "BOOL",    "INT16",   "COMPLEX64", "INT8",     "FLOAT64", "COMPLEX128",
-    "UINT64",  "RESOURCE", "VARIANT", "UINT32",    "UINT16", "INT4"};
-constexpr int kTypeCount = int(sizeof(kTypeNames) / sizeof(kTypeNames[0]));
-static_assert(kTypeCount == tflite_type::kInt4 + 1);
-
-// Bits per element; 0 for types without a fixed size (STRING, RESOURCE, VARIANT).
-int type_bits(int type) {
-  using namespace tflite_type;
-  switch (type) {
-    case kUint8: case kInt8: case kBool: return 8;
-    case kFloat16: case kInt16: case kUint16: return 16;
-    case kFloat32: case kInt32: case kUint32: return 32;
-    case kInt64: case kFloat64: case kUint64: case kComplex64: return 64;
-    case kComplex128: return 128;
-    case kInt4: return 4;
-    default: return 0;
-  }
-}
-
-constexpr const char* kOpNames[] = {
-    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "DEPTH_TO_SPACE",
-    "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED", "HASHTABLE_LOOKUP",
-    "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION", "LOGISTIC",
-    "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1", "RELU6", "RESHAPE",
-    "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH", "CONCAT_EMBEDDINGS",
-    "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD",
-    "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND",
-    "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM",
-    "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2", "SPLIT", "LOG_SOFTMAX",
-    "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM", "ARG_MAX", "MINIMUM",
-    "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL", "SELECT", "SLICE", "SIN",
-    "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL", "NOT_EQUAL", "LOG",
-    "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT", "REDUCE_PROD",
-    "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT", "UNPACK",
-    "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL", "FLOOR_MOD",
-    "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE", "MIRROR_PAD", "ABS",
-    "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND", "COS", "WHERE", "RANK",
-    "ELU", "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE", "MATRIX_SET_DIAG", "ROUND",
-    "HARD_SWISH", "IF", "WHILE", "NON_MAX_SUPPRESSION_V4", "NON_MAX_SUPPRESSION_V5",
-    "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM", "BATCH_MATMUL",
-    "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO", "RFFT2D",
-    "CONV_3D"};
-constexpr int kOpNameCount = int(sizeof(kOpNames) / sizeof(kOpNames[0]));
-static_assert(kOpNameCount == 133);  // ADD = 0 ... CONV_3D = 132
 
 std::string num(int64_t v) { return std::to_string(v); }
 
@@ -231,33 +57,6 @@ uint32_t read_le32(std::string_view b, uint64_t pos) {
   for (int i = 3; i >= 0; --i) v = (v << 8) | uint8_t(b[size_t(pos) + size_t(i)]);
   return v;
 }
-
-uint32_t read_le16(std::string_view b, uint64_t pos) {
-  return uint32_t(uint8_t(b[size_t(pos)])) | uint32_t(uint8_t(b[size_t(pos) + 1])) << 8;
-}
-
-uint32_t crc32(std::string_view data) {
-  constexpr uint32_t kPolynomial = 0xEDB88320u;  // zip's CRC-32, reflected
-  uint32_t crc = 0xFFFFFFFFu;
-  for (unsigned char c : data) {
-    crc ^= c;
-    for (int k = 0; k < 8; ++k) crc = (crc >> 1) ^ (kPolynomial & (0u - (crc & 1u)));
-  }
-  return ~crc;
-}
-
-// Zip structures (PKWARE APPNOTE): end of central directory, central and local file headers.
-constexpr uint32_t kZipEocdSignature = 0x06054b50;
-constexpr uint32_t kZipCentralSignature = 0x02014b50;
-constexpr uint32_t kZipLocalSignature = 0x04034b50;
-constexpr uint64_t kZipEocdBytes = 22;
-constexpr uint64_t kZipMaxCommentBytes = 0xFFFF;
-constexpr uint64_t kZipCentralBytes = 46;
-constexpr uint64_t kZipLocalBytes = 30;
-constexpr uint32_t kZipMethodStored = 0;
-constexpr uint32_t kZipFlagEncrypted = 1;
-constexpr uint32_t kZip64Marker16 = 0xFFFF;
-constexpr uint32_t kZip64Marker32 = 0xFFFFFFFF;
 
 class Reader {
  public:
@@ -678,76 +477,16 @@ class Reader {
   std::optional<std::string_view> zip_entry(std::string_view file, const std::string& name,
                                             TfliteModel* m) const {
     const std::string what = "labels file " + quoted(name) + " named in the metadata: ";
-    if (file.size() < kZipEocdBytes) fail(what + "no zip archive is appended to the model");
-    // The end-of-central-directory record ends the file, followed only by its comment.
-    uint64_t eocd = 0;
-    bool found = false;
-    const uint64_t last = file.size() - kZipEocdBytes;
-    const uint64_t stop = last > kZipMaxCommentBytes ? last - kZipMaxCommentBytes : 0;
-    for (uint64_t p = last + 1; p-- > stop;) {
-      if (read_le32(file, p) == kZipEocdSignature &&
-          read_le16(file, p + 20) == file.size() - p - kZipEocdBytes) {
-        eocd = p;
-        found = true;
-        break;
-      }
+    const std::optional<ZipArchive> zip = ZipArchive::find(file, prefix_ + what);
+    if (!zip) fail(what + "no zip archive is appended to the model");
+    const std::optional<ZipEntry> entry = zip->entry(name);
+    if (!entry) fail(what + "the appended zip archive has no such entry");
+    if (entry->method != kZipMethodStored) {
+      m->notes.push_back("labels file " + quoted(name) + " is compressed (zip method " +
+                         num(entry->method) + "); only stored entries are read, labels skipped");
+      return std::nullopt;
     }
-    if (!found) fail(what + "no zip archive is appended to the model");
-    const uint32_t disk = read_le16(file, eocd + 4), cd_disk = read_le16(file, eocd + 6);
-    const uint32_t entries_here = read_le16(file, eocd + 8), entries = read_le16(file, eocd + 10);
-    const uint64_t cd_size = read_le32(file, eocd + 12), cd_offset = read_le32(file, eocd + 16);
-    if (disk != 0 || cd_disk != 0 || entries_here != entries) {
-      fail(what + "the appended zip archive spans several disks");
-    }
-    if (entries == kZip64Marker16 || cd_offset == kZip64Marker32 || cd_size == kZip64Marker32) {
-      fail(what + "the appended zip archive is ZIP64, which is not supported");
-    }
-    if (cd_size > eocd) fail(what + "the appended zip's central directory size is wrong");
-    const uint64_t cd_start = eocd - cd_size;
-    // Offsets in an appended archive may be relative to the archive, not to the file.
-    if (cd_offset > cd_start) fail(what + "the appended zip's central directory offset is wrong");
-    const uint64_t archive_base = cd_start - cd_offset;
-    uint64_t p = cd_start;
-    for (uint32_t i = 0; i < entries; ++i) {
-      if (eocd - p < kZipCentralBytes || read_le32(file, p) != kZipCentralSignature) {
-        fail(what + "the appended zip's central directory entry " + num(i) + " is malformed");
-      }
-      const uint32_t flags = read_le16(file, p + 8), method = read_le16(file, p + 10);
-      const uint32_t crc = read_le32(file, p + 16);
-      const uint64_t csize = read_le32(file, p + 20), usize = read_le32(file, p + 24);
-      const uint64_t name_len = read_le16(file, p + 28), extra_len = read_le16(file, p + 30),
-                     comment_len = read_le16(file, p + 32);
-      const uint64_t local_rel = read_le32(file, p + 42);
-      const uint64_t entry_bytes = kZipCentralBytes + name_len + extra_len + comment_len;
-      if (entry_bytes > eocd - p) {
-        fail(what + "the appended zip's central directory entry " + num(i) + " is truncated");
-      }
-      const std::string_view entry_name = file.substr(size_t(p + kZipCentralBytes), name_len);
-      p += entry_bytes;
-      if (entry_name != name) continue;
-
-      if (flags & kZipFlagEncrypted) fail(what + "the zip entry is encrypted");
-      if (local_rel > cd_start - archive_base) fail(what + "the zip entry's offset is wrong");
-      const uint64_t local = archive_base + local_rel;
-      if (cd_start - local < kZipLocalBytes || read_le32(file, local) != kZipLocalSignature) {
-        fail(what + "the zip entry's local header is malformed");
-      }
-      const uint64_t data = local + kZipLocalBytes + read_le16(file, local + 26) +
-                            read_le16(file, local + 28);
-      if (data > cd_start || csize > cd_start - data) {
-        fail(what + "the zip entry's data runs into the central directory");
-      }
-      if (method != kZipMethodStored) {
-        m->notes.push_back("labels file " + quoted(name) + " is compressed (zip method " +
-                           num(method) + "); only stored entries are read, labels skipped");
-        return std::nullopt;
-      }
-      const std::string_view bytes = file.substr(size_t(data), size_t(csize));
-      if (usize != csize) fail(what + "the stored zip entry's sizes differ");
-      if (crc32(bytes) != crc) fail(what + "the zip entry's CRC-32 does not match its data");
-      return bytes;
-    }
-    fail(what + "the appended zip archive has no such entry");
+    return zip->stored_data(*entry);
   }
 
   void read_labels(TfliteModel* m) const {
@@ -787,28 +526,6 @@ class Reader {
 };
 
 }  // namespace
-
-std::string tflite_type_name(int type) {
-  if (type >= 0 && type < kTypeCount) return kTypeNames[type];
-  return "TYPE_" + std::to_string(type);
-}
-
-std::string tflite_op_name(int opcode) {
-  if (opcode >= 0 && opcode < kOpNameCount) return kOpNames[opcode];
-  return "BUILTIN_" + std::to_string(opcode);
-}
-
-const char* tflite_activation_name(TfliteActivation a) {
-  switch (a) {
-    case TfliteActivation::kNone: return "NONE";
-    case TfliteActivation::kRelu: return "RELU";
-    case TfliteActivation::kReluN1To1: return "RELU_N1_TO_1";
-    case TfliteActivation::kRelu6: return "RELU6";
-    case TfliteActivation::kTanh: return "TANH";
-    case TfliteActivation::kSignBit: return "SIGN_BIT";
-  }
-  return "?";
-}
 
 int64_t TfliteTensor::elements() const {
   int64_t n = 1;

@@ -1,3 +1,6 @@
+// Reader for TensorFlow Lite models (schema version 3, file identifier "TFL3"), main subgraph
+// only. Strict: anything malformed or outside the limits below throws
+// InputError("PATH: tflite: <what is wrong>"); nothing from the file is trusted before checking.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -6,10 +9,7 @@
 #include <vector>
 
 #include "io/tensor_data.h"
-
-// Reader for TensorFlow Lite models (schema version 3, file identifier "TFL3"), main subgraph
-// only. Strict: anything malformed or outside the limits below throws
-// InputError("PATH: tflite: <what is wrong>"); nothing from the file is trusted before checking.
+#include "tflite/schema.h"
 
 namespace mnet {
 
@@ -25,71 +25,6 @@ constexpr uint32_t kMaxTfliteStringBytes = 1 << 16;
 constexpr uint32_t kMaxTfliteLabels = 1 << 20;
 constexpr int kMaxTfliteTensorRank = 8;
 // Tensor element counts are limited by kMaxTensorElements (io/tensor_data.h).
-
-// TensorType values (schema.fbs).
-namespace tflite_type {
-constexpr int kFloat32 = 0;
-constexpr int kFloat16 = 1;
-constexpr int kInt32 = 2;
-constexpr int kUint8 = 3;
-constexpr int kInt64 = 4;
-constexpr int kString = 5;
-constexpr int kBool = 6;
-constexpr int kInt16 = 7;
-constexpr int kComplex64 = 8;
-constexpr int kInt8 = 9;
-constexpr int kFloat64 = 10;
-constexpr int kComplex128 = 11;
-constexpr int kUint64 = 12;
-constexpr int kResource = 13;
-constexpr int kVariant = 14;
-constexpr int kUint32 = 15;
-constexpr int kUint16 = 16;
-constexpr int kInt4 = 17;
-}  // namespace tflite_type
-
-// BuiltinOperator values (schema.fbs) of the operators MobileNets use, and a few neighbours.
-namespace tflite_op {
-constexpr int kAdd = 0;
-constexpr int kAveragePool2d = 1;
-constexpr int kConcatenation = 2;
-constexpr int kConv2d = 3;
-constexpr int kDepthwiseConv2d = 4;
-constexpr int kDequantize = 6;
-constexpr int kFullyConnected = 9;
-constexpr int kLogistic = 14;
-constexpr int kMaxPool2d = 17;
-constexpr int kMul = 18;
-constexpr int kRelu = 19;
-constexpr int kRelu6 = 21;
-constexpr int kReshape = 22;
-constexpr int kSoftmax = 25;
-constexpr int kCustom = 32;
-constexpr int kPad = 34;
-constexpr int kMean = 40;
-constexpr int kSub = 41;
-constexpr int kSqueeze = 43;
-constexpr int kQuantize = 114;
-constexpr int kHardSwish = 117;
-}  // namespace tflite_op
-
-enum class TflitePadding { kSame = 0, kValid = 1 };
-
-// ActivationFunctionType (schema.fbs).
-enum class TfliteActivation {
-  kNone = 0,
-  kRelu = 1,
-  kReluN1To1 = 2,
-  kRelu6 = 3,
-  kTanh = 4,
-  kSignBit = 5,
-};
-
-// "UINT8", "FLOAT32", ...; "TYPE_<n>" for values this reader does not know.
-std::string tflite_type_name(int type);
-// "CONV_2D", ...; "BUILTIN_<n>" for values this reader does not know.
-std::string tflite_op_name(int opcode);
-const char* tflite_activation_name(TfliteActivation a);
 
 struct TfliteTensor {
   std::string name;
