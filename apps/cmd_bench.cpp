@@ -3,8 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "profile/profiler.h"
+#include "report/latency_json.h"
 #include "run/executor.h"
-#include "run/profiler.h"
 
 namespace mnet::app {
 
@@ -46,9 +47,9 @@ Command make_bench_command(CLI::App& root) {
         LatencyStats s = time_model(exec, input.data(), timing);
         t.add_row({g.name, g.input().out.str(), std::to_string(n), fixed(s.median, 3), fixed(s.p10, 3), fixed(s.p90, 3),
                    std::to_string(s.runs)});
-        j["results"].push_back({{"model", g.name}, {"source", m}, {"threads", n}, {"runs", s.runs},
-                                {"median_ms", s.median}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
-                                {"min_ms", s.min}, {"max_ms", s.max}});
+        nlohmann::json result = latency_json(s);
+        result.update({{"model", g.name}, {"source", m}, {"threads", n}});
+        j["results"].push_back(result);
       }
     }
     if (out->parsed() == Format::json) {

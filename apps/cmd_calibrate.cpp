@@ -7,7 +7,7 @@
 
 #include "common.h"
 #include "core/error.h"
-#include "run/calibrate.h"
+#include "profile/calibrate.h"
 
 namespace mnet::app {
 

@@ -3,8 +3,9 @@
 
 #include "common.h"
 #include "cost/cost.h"
+#include "profile/profiler.h"
+#include "report/latency_json.h"
 #include "run/executor.h"
-#include "run/profiler.h"
 
 namespace mnet::app {
 
@@ -12,7 +13,7 @@ namespace {
 double share(const CostReport& c, bool depthwise) {
   int64_t m = 0;
   for (const auto& t : c.by_type)
-    if (depthwise ? t.category.rfind("dw", 0) == 0 : t.category == "conv1x1") m += t.madds;
+    if (depthwise ? t.category.kind == CostKind::depthwise : t.category == CostCategory{CostKind::conv, 1}) m += t.madds;
   return c.madds ? 100.0 * double(m) / double(c.madds) : 0;
 }
 }  // namespace
@@ -61,10 +62,10 @@ Command make_compare_command(CLI::App& root) {
                      {"params", r.params},
                      {"conv1x1_madds_pct", share(r, false)},
                      {"depthwise_madds_pct", share(r, true)}});
-        if (!latency.empty())
-          j.back()["latency"] = {{"threads", *threads}, {"runs", latency[i].runs}, {"median_ms", latency[i].median},
-                                 {"p10_ms", latency[i].p10}, {"p90_ms", latency[i].p90}, {"min_ms", latency[i].min},
-                                 {"max_ms", latency[i].max}};
+        if (!latency.empty()) {
+          j.back()["latency"] = latency_json(latency[i]);
+          j.back()["latency"]["threads"] = *threads;
+        }
       }
       emit(*out, json_text(j));
       return kExitOk;
@@ -84,7 +85,7 @@ Command make_compare_command(CLI::App& root) {
                                    fixed(share(r, true), 2)};
       if (!latency.empty())
         row.insert(row.end(), {fixed(latency[i].median, 3), fixed(latency[i].p10, 3), fixed(latency[i].p90, 3),
-                               fixed(2.0 * double(r.madds) / (latency[i].median * 1e6), 1)});
+                               fixed(gflops(r.madds, latency[i].median), 1)});
       t.add_row(row);
     }
     std::string head;

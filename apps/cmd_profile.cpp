@@ -5,10 +5,10 @@
 #include "common.h"
 #include "core/error.h"
 #include "cost/cost.h"
+#include "profile/calibrate.h"
+#include "profile/profiler.h"
 #include "report/profile_report.h"
-#include "run/calibrate.h"
 #include "run/executor.h"
-#include "run/profiler.h"
 
 namespace mnet::app {
 

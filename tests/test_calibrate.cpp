@@ -5,8 +5,9 @@
 
 #include "config/config.h"
 #include "cost/cost.h"
+#include "report/latency_json.h"
 #include "report/profile_report.h"
-#include "run/calibrate.h"
+#include "profile/calibrate.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -169,6 +170,22 @@ TEST_CASE("a missing cache is empty and says nothing; a corrupt one is empty and
   CalibrationCache folder = read_calibration_cache(tmp.file("folder.json"));
   CHECK(folder.entries.empty());
   CHECK_THAT(folder.problem, Contains("is a directory"));
+}
+
+TEST_CASE("GFLOP/s counts two FLOPs per multiply-add, 0 without a time; latency JSON names every statistic") {
+  CHECK(gflops(12800, 0.000256) == Approx(100.0));  // 25,600 FLOPs in 256 ns
+  CHECK(gflops(205520896, 2.0) == Approx(205.520896));
+  CHECK(gflops(12800, 0) == 0);
+  CHECK(gflops(0, 1.5) == 0);
+
+  LatencyStats s = latency_stats({4, 1, 3, 2, 5});
+  CHECK(s.runs == 5);
+  CHECK(s.median == 3);
+  CHECK(s.p10 == Approx(1.4));
+  CHECK(s.p90 == Approx(4.6));
+  nlohmann::json j = latency_json(s);
+  CHECK(j == nlohmann::json{{"runs", 5}, {"median_ms", 3.0}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
+                            {"min_ms", 1.0}, {"max_ms", 5.0}});
 }
 
 TEST_CASE("% ceil is the achieved GFLOP/s over the ceiling, per layer, per type and in total") {

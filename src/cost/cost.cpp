@@ -11,18 +11,6 @@ bool is_bias(const std::string& weight_name) {
   return weight_name.size() >= 4 && weight_name.compare(weight_name.size() - 4, 4, "bias") == 0;
 }
 
-// The order the V1 paper's Table 2 reads in, then everything else.
-int category_rank(const std::string& c) {
-  static const char* const kOrder[] = {"conv1x1", "dw3x3", "dw5x5", "dw7x7", "conv3x3"};
-  for (int i = 0; i < int(std::size(kOrder)); ++i)
-    if (c == kOrder[i]) return i;
-  if (c.rfind("dw", 0) == 0) return 10;
-  if (c.rfind("conv", 0) == 0) return 11;
-  if (c == "fc") return 20;
-  if (c == "se_fc") return 21;
-  return 30;
-}
-
 double pct(int64_t part, int64_t total) { return total == 0 ? 0.0 : 100.0 * double(part) / double(total); }
 
 }  // namespace
@@ -54,7 +42,7 @@ CostReport analyze_cost(const Graph& graph) {
     r.params += row.params;
     r.weights += row.weights;
     r.elementwise_ops += row.elementwise_ops;
-    TypeCostRow& t = by_type[row.category];
+    TypeCostRow& t = by_type[row.category.name()];
     t.category = row.category;
     t.layers += 1;
     t.madds += row.madds;
@@ -69,10 +57,8 @@ CostReport analyze_cost(const Graph& graph) {
     t.weights_pct = pct(t.weights, r.weights);
     r.by_type.push_back(t);
   }
-  std::stable_sort(r.by_type.begin(), r.by_type.end(), [](const TypeCostRow& a, const TypeCostRow& b) {
-    int ra = category_rank(a.category), rb = category_rank(b.category);
-    return ra != rb ? ra < rb : a.category < b.category;
-  });
+  std::stable_sort(r.by_type.begin(), r.by_type.end(),
+                   [](const TypeCostRow& a, const TypeCostRow& b) { return reads_before(a.category, b.category); });
   return r;
 }
 

@@ -3,13 +3,15 @@
 #include <string>
 #include <vector>
 
+#include "cost/category.h"
 #include "graph/graph.h"
 
 namespace mnet {
 
 struct LayerCostRow {
   int node = 0;
-  std::string name, type, category, summary;
+  std::string name, type, summary;
+  CostCategory category;
   std::vector<Shape> in;
   Shape out;
   int64_t madds = 0;
@@ -19,7 +21,7 @@ struct LayerCostRow {
 };
 
 struct TypeCostRow {
-  std::string category;
+  CostCategory category;
   int layers = 0;
   int64_t madds = 0, params = 0, weights = 0;
   double madds_pct = 0, params_pct = 0, weights_pct = 0;

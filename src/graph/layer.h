@@ -7,6 +7,7 @@
 
 #include "core/activation.h"
 #include "core/shape.h"
+#include "cost/category.h"
 #include "graph/attrs.h"
 
 namespace mnet {
@@ -29,7 +30,7 @@ struct WeightDecl {
 struct LayerCost {
   int64_t madds = 0;
   int64_t elementwise_ops = 0;
-  std::string category = "other";  // conv1x1, dw3x3, dw5x5, conv3x3, convKxK, fc, se_fc, other
+  CostCategory category;  // conv1x1, dw3x3, dw5x5, conv3x3, convKxK, fc, se_fc, other
 };
 
 // What the executor's planner may merge into a producing layer.
@@ -70,6 +71,8 @@ class Layer {
     return {};
   }
   virtual LayerCost cost(const std::vector<Shape>& in, const Shape& out) const = 0;
+  // Whether the output is already probabilities (softmax): classify takes them as they are.
+  virtual bool outputs_probabilities() const { return false; }
 
   virtual FusionRole fusion_role() const { return FusionRole::none; }
   virtual Act activation() const { return Act::none; }  // for FusionRole::activation

@@ -92,9 +92,8 @@ class Conv : public Layer {
     int g = groups_for(in[0]);
     c.madds = int64_t(out.h) * out.w * out.c * (in[0].c / g) * kernel * kernel;
     c.elementwise_ops = act == Act::none ? 0 : out.elements();
-    std::string kk = std::to_string(kernel) + "x" + std::to_string(kernel);
     bool is_depthwise = g == in[0].c && g == out.c && g > 1;
-    c.category = is_depthwise ? "dw" + kk : "conv" + kk;
+    c.category = CostCategory{is_depthwise ? CostKind::depthwise : CostKind::conv, kernel};
     return c;
   }
 

@@ -34,7 +34,7 @@ class FullyConnected : public Layer {
     LayerCost c;
     c.madds = in[0].elements() * out.c;
     c.elementwise_ops = act == Act::none ? 0 : out.c;
-    c.category = "fc";
+    c.category = CostCategory{CostKind::fc};
     return c;
   }
   bool accepts_bn() const override { return true; }

@@ -8,6 +8,7 @@ namespace {
 class Softmax : public ElementwiseLayer {
  public:
   std::string type() const override { return "softmax"; }
+  bool outputs_probabilities() const override { return true; }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
 };
 

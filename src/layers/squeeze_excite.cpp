@@ -30,7 +30,7 @@ class SqueezeExcite : public Layer {
     c.madds = 2 * int64_t(in[0].c) * squeeze;
     // pooling + scaling over the map, plus the two activations on the squeezed vectors
     c.elementwise_ops = 2 * in[0].elements() + squeeze + in[0].c;
-    c.category = "se_fc";
+    c.category = CostCategory{CostKind::se_fc};
     return c;
   }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;

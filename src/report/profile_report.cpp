@@ -1,29 +1,14 @@
+// The profile report: the per-layer table and the by-type breakdown, as text, CSV, Markdown or JSON.
 #include "report/profile_report.h"
 
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
-namespace mnet {
+#include "report/latency_json.h"
+#include "run/executor.h"
 
-LatencyStats latency_stats(std::vector<double> samples) {
-  LatencyStats s;
-  s.runs = int(samples.size());
-  if (samples.empty()) return s;
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    double pos = q * double(samples.size() - 1);
-    size_t lo = size_t(pos);
-    size_t hi = std::min(lo + 1, samples.size() - 1);
-    return samples[lo] + (samples[hi] - samples[lo]) * (pos - double(lo));
-  };
-  s.median = at(0.5);
-  s.p10 = at(0.1);
-  s.p90 = at(0.9);
-  s.min = samples.front();
-  s.max = samples.back();
-  return s;
-}
+namespace mnet {
 
 namespace {
 
@@ -32,8 +17,6 @@ std::string shapes(const std::vector<Shape>& in) {
   for (const auto& x : in) s += (s.empty() ? "" : "+") + x.str();
   return s;
 }
-
-double gflops(int64_t madds, double ms) { return ms > 0 ? 2.0 * double(madds) / (ms * 1e6) : 0.0; }
 
 bool has_ceiling(const ProfileTimings* t) { return t && t->machine.ceiling.gflops > 0; }
 
@@ -60,11 +43,6 @@ std::string ceiling_line(const MachineInfo& m) {
 
 std::string pct_cell(double p) { return fixed(p, 2); }
 
-nlohmann::json stats_json(const LatencyStats& s) {
-  return {{"runs", s.runs}, {"median_ms", s.median}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
-          {"min_ms", s.min},  {"max_ms", s.max}};
-}
-
 std::string format_json(const CostReport& cost, const ProfileTimings* t, const PlannedMemory* memory) {
   using nlohmann::json;
   json j;
@@ -76,7 +54,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
   for (const auto& r : cost.layers) {
     json l = {{"name", r.name},
               {"type", r.type},
-              {"category", r.category},
+              {"category", r.category.name()},
               {"in_shape", json::array()},
               {"out_shape", {r.out.c, r.out.h, r.out.w}},
               {"madds", r.madds},
@@ -91,7 +69,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
       if (has_ceiling(t) && lt.fused_into.empty() && r.madds > 0)
         l["ceiling_fraction"] = ceiling_fraction(gflops(r.madds, lt.median_ms), t->machine.ceiling);
       if (!lt.fused_into.empty()) l["fused_into"] = lt.fused_into;
-      type_ms[r.category] += lt.median_ms;
+      type_ms[r.category.name()] += lt.median_ms;
     }
     layers.push_back(l);
   }
@@ -100,15 +78,15 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
                  {"elementwise_ops", cost.elementwise_ops}};
   json by_type = json::array();
   for (const auto& b : cost.by_type) {
-    json e = {{"type", b.category},     {"layers", b.layers},       {"madds", b.madds},
+    json e = {{"type", b.category.name()},     {"layers", b.layers},       {"madds", b.madds},
               {"madds_pct", b.madds_pct}, {"params", b.params},     {"params_pct", b.params_pct},
               {"weights", b.weights},   {"weights_pct", b.weights_pct}};
     if (t) {
-      e["median_ms"] = type_ms[b.category];
-      e["time_pct"] = layer_sum > 0 ? 100.0 * type_ms[b.category] / layer_sum : 0.0;
-      if (b.madds > 0) e["gflops"] = gflops(b.madds, type_ms[b.category]);
-      if (has_ceiling(t) && b.madds > 0)
-        e["ceiling_fraction"] = ceiling_fraction(gflops(b.madds, type_ms[b.category]), t->machine.ceiling);
+      double ms = type_ms[b.category.name()];
+      e["median_ms"] = ms;
+      e["time_pct"] = layer_sum > 0 ? 100.0 * ms / layer_sum : 0.0;
+      if (b.madds > 0) e["gflops"] = gflops(b.madds, ms);
+      if (has_ceiling(t) && b.madds > 0) e["ceiling_fraction"] = ceiling_fraction(gflops(b.madds, ms), t->machine.ceiling);
     }
     by_type.push_back(e);
   }
@@ -126,7 +104,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
                                          {"cache_file", c.cache_file}}
                                   : json{{"measured", false}, {"note", ceiling_line(t->machine)}};
     j["layer_sum_ms"] = t->layer_sum_ms;
-    j["model_latency"] = stats_json(t->model);
+    j["model_latency"] = latency_json(t->model);
     j["model_latency"]["band_chains"] = t->band_chains;
     j["instrumentation_overhead_ms"] = t->layer_sum_ms - t->model.median;
   }
@@ -138,10 +116,6 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
 }
 
 }  // namespace
-
-double ceiling_fraction(double achieved_gflops, const GemmCeiling& ceiling) {
-  return ceiling.gflops > 0 ? achieved_gflops / ceiling.gflops : 0.0;
-}
 
 std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format,
                            const PlannedMemory* memory) {
@@ -167,7 +141,7 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
                                  pct_cell(cost.madds ? 100.0 * double(r.madds) / double(cost.madds) : 0)};
     if (t) {
       const LayerTiming& lt = t->by_node[r.node];
-      type_ms[r.category] += lt.median_ms;
+      type_ms[r.category.name()] += lt.median_ms;
       if (!lt.fused_into.empty()) {
         row.push_back("fused");
         row.resize(layers.header.size());
@@ -189,10 +163,10 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
     types.right_aligned.resize(types.header.size(), true);
   }
   for (const auto& b : cost.by_type) {
-    std::vector<std::string> row{b.category, std::to_string(b.layers), with_commas(b.madds), pct_cell(b.madds_pct),
+    std::vector<std::string> row{b.category.name(), std::to_string(b.layers), with_commas(b.madds), pct_cell(b.madds_pct),
                                  with_commas(b.params), pct_cell(b.params_pct), pct_cell(b.weights_pct)};
     if (t) {
-      double ms = type_ms[b.category];
+      double ms = type_ms[b.category.name()];
       row.push_back(fixed(ms, 3));
       row.push_back(pct_cell(layer_sum > 0 ? 100.0 * ms / layer_sum : 0));
       for (auto& cell : rate_cells(b.madds, ms, *t)) row.push_back(std::move(cell));

@@ -1,64 +1,14 @@
 #pragma once
-#include <cstdint>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "cost/cost.h"
+#include "profile/timings.h"
 #include "report/table.h"
 
 namespace mnet {
 
-// Latency statistics in milliseconds over the timed runs (warm-up excluded).
-struct LatencyStats {
-  int runs = 0;
-  double median = 0, p10 = 0, p90 = 0, min = 0, max = 0;
-};
-LatencyStats latency_stats(std::vector<double> samples_ms);
-
-// The GEMM ceiling `mnet calibrate` measured and cached for this CPU, thread count, OpenBLAS
-// and mnet version: the best rate the engine's own 1x1 convolution reached on large,
-// compute-bound shapes. Reports compare achieved GFLOP/s against it; they never measure it.
-struct GemmCeiling {
-  double gflops = 0;        // FLOPs = 2 × multiply-adds; 0: not measured
-  std::string shape;        // the convolution that reached it, e.g. "conv1x1 512->512 at 28x28"
-  std::string measured_at;  // UTC, e.g. "2025-06-01 10:20 UTC"
-  std::string cache_file;   // where it was read from
-};
-
-// Achieved over ceiling (1.0 = the ceiling); 0 when the ceiling is not measured.
-double ceiling_fraction(double achieved_gflops, const GemmCeiling& ceiling);
-
-// What a reader needs to trust measured figures.
-struct MachineInfo {
-  std::string cpu;
-  std::string blas;       // OpenBLAS configuration string
-  std::string blas_core;  // core type OpenBLAS chose
-  int threads = 1;
-  int runs = 0;
-  int warmup = 0;
-  GemmCeiling ceiling;
-};
-
-struct LayerTiming {
-  double median_ms = 0;
-  std::string fused_into;  // non-empty when this node runs inside another (folded BN, fused act)
-};
-
-struct ProfileTimings {
-  MachineInfo machine;
-  std::vector<LayerTiming> by_node;  // indexed by node
-  double layer_sum_ms = 0;           // sum of the per-layer medians (instrumented pass)
-  LatencyStats model;                // whole model without per-layer timers
-  int band_chains = 0;               // convolution chains the whole-model plan runs in bands
-};
-
-// The run's planned peak memory (run/executor.h: estimate_memory), for the header.
-struct PlannedMemory {
-  int64_t peak_bytes = 0;
-  std::string text;  // "38.2 MiB (weights 16.1 MiB, ...)"
-  std::map<std::string, int64_t> parts_bytes;  // "weights", "activations", ...: for JSON
-};
+// The run's planned peak memory (run/executor.h: planned_memory), for the header.
+struct PlannedMemory;
 
 // The per-layer table followed by the by-type breakdown (the V1 paper's Table 2). With timings,
 // latency, share of time and GFLOP/s (FLOPs = 2 × multiply-adds) are added, and with a measured

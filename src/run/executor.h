@@ -1,12 +1,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "graph/graph.h"
-#include "report/profile_report.h"
 #include "run/weights.h"
 
 namespace mnet {
@@ -54,6 +54,12 @@ void check_memory(const MemoryEstimate& estimate, int64_t limit, const std::stri
 
 // "36.2 MiB", "1.50 GiB": binary units, for messages and report headers.
 std::string format_bytes(int64_t bytes);
+// The run's planned peak memory, as report headers show it.
+struct PlannedMemory {
+  int64_t peak_bytes = 0;
+  std::string text;  // "38.2 MiB (weights 16.1 MiB, ...)"
+  std::map<std::string, int64_t> parts_bytes;  // "weights", "activations", ...: for JSON
+};
 // The estimate as report headers show it: "38.2 MiB (weights 16.1 MiB, ...)", bytes by part.
 PlannedMemory planned_memory(const MemoryEstimate& estimate);
 

@@ -1,13 +1,13 @@
+// The machine's GEMM ceiling (the engine's best 1x1 convolution rate), measured by `mnet calibrate`
+// and cached so that `mnet profile` can show each layer's share of it without measuring anything.
 #pragma once
-// The machine's GEMM ceiling: the best rate the engine's own 1x1 convolution reaches on large,
-// compute-bound shapes, measured by `mnet calibrate` and cached so that `mnet profile` can show
-// each layer's share of it without measuring anything itself.
+#include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "report/profile_report.h"
+#include "profile/timings.h"
 
 namespace mnet {
 

@@ -1,4 +1,5 @@
-#include "run/profiler.h"
+// Timing runs with the steady clock and reading the CPU model from /proc/cpuinfo.
+#include "profile/profiler.h"
 
 #include <chrono>
 #include <fstream>

@@ -1,7 +1,9 @@
+// Timing a model: latency over repeated runs, per-layer medians from an instrumented pass, and
+// the machine the figures were taken on.
 #pragma once
 #include <functional>
 
-#include "report/profile_report.h"
+#include "profile/timings.h"
 #include "run/executor.h"
 
 namespace mnet {

@@ -1,4 +1,5 @@
-#include "run/calibrate.h"
+// Measuring the GEMM ceiling, and the calibration cache file: where it lives, reading, writing.
+#include "profile/calibrate.h"
 
 #include <algorithm>
 #include <cmath>
@@ -13,8 +14,8 @@
 #include "io/atomic_file.h"
 #include "kernels/gemm.h"
 #include "kernels/openblas.h"
+#include "profile/profiler.h"
 #include "run/executor.h"
-#include "run/profiler.h"
 #include "run/weights.h"
 
 namespace mnet {
@@ -70,7 +71,7 @@ ShapeRate time_shape(std::string shape, int64_t madds, const std::function<void(
   LatencyStats probe = time_runs(run, TimingOptions{1, kWarmup});
   int runs = std::clamp(int(kShapeBudgetMs / std::max(probe.median, 1e-3)), kMinRuns, kMaxRuns);
   LatencyStats s = time_runs(run, TimingOptions{runs, 0});
-  return ShapeRate{std::move(shape), madds, s.median, s.runs, 2.0 * double(madds) / (s.median * 1e6)};
+  return ShapeRate{std::move(shape), madds, s.median, s.runs, gflops(madds, s.median)};
 }
 
 ShapeRate measure_conv1x1(const ConvShape& s, int threads) {
@@ -269,7 +270,8 @@ void write_calibration_cache(const std::string& path, const CalibrationCache& ca
   json entries = json::array();
   for (const auto& c : cache.entries) entries.push_back(calibration_json(c));
   json root = {{kCacheFormatKey, kCacheFormat}, {"entries", entries}};
-  write_file_atomic(path, json_text(root));
+  // Indented as reports write JSON; bytes that are not UTF-8 become U+FFFD rather than an exception.
+  write_file_atomic(path, root.dump(2, ' ', false, json::error_handler_t::replace) + "\n");
 }
 
 nlohmann::json calibration_json(const Calibration& c) {
