@@ -24,7 +24,7 @@ struct Prediction {
 // Scores are probabilities: the model's own when it ends in softmax, else softmax of its output.
 std::vector<float> probabilities(const Graph& g, const float* y, int64_t n) {
   std::vector<float> p(y, y + n);
-  if (g.output().layer->type() == "softmax") return p;
+  if (g.output().layer->outputs_probabilities()) return p;
   float top = *std::max_element(p.begin(), p.end());
   double sum = 0;
   for (float& v : p) sum += (v = std::exp(v - top));
@@ -96,7 +96,9 @@ Command make_classify_command(CLI::App& root) {
       try {
         Image img = load_image(path);
         std::vector<float> x = preprocess_image(img, in.h, g.preprocess);
-        std::vector<Prediction> best = top_k(probabilities(g, exec.run(x.data()), classes), *top, m.labels);
+        const float* y = exec.run(x.data());
+        warn_if_nonfinite_output(model->model + " on " + path, std::vector<float>(y, y + classes));
+        std::vector<Prediction> best = top_k(probabilities(g, y, classes), *top, m.labels);
         nlohmann::json r = {{"image", path}, {"top", nlohmann::json::array()}};
         table += path + "\n";
         for (const auto& p : best) {

@@ -50,6 +50,10 @@ Command make_run_command(CLI::App& root) {
     const Shape& s = exec.output_shape();
     TensorData out{{1, s.c, s.h, s.w}, std::vector<float>(y, y + s.elements())};
     write_npy(*output, out);
+    // Finite inputs and weights can still overflow float inside the model (3e38 squared): say so
+    // rather than leave an all-NaN output unexplained. --allow-nonfinite has already warned that
+    // the output may hold NaN: one warning line is enough.
+    if (!engine->allow_nonfinite) warn_if_nonfinite_output(model->model, out.data);
     return kExitOk;
   };
   return {app, run};

@@ -1,12 +1,15 @@
 #include "common.h"
 
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <iostream>
@@ -52,7 +55,20 @@ Graph load_graph(const std::string& path, const ConfigOverrides& overrides) {
 
 void EngineOptions::add_to(CLI::App& app, bool timing) {
   app.add_option("--weights", weights, "Weights (.safetensors); default: the model's own, else deterministic random weights");
-  app.add_option("--seed", seed, "Seed of the random weights")->capture_default_str();
+  // CLI11 reads "-1" as 2^64 - 1 and clamps 2^64: only the digits of a uint64 are a seed.
+  app.add_option("--seed", seed, "Seed of the random weights")
+      ->capture_default_str()
+      ->check(CLI::Validator(
+          [](std::string& text) -> std::string {
+            const std::string range = "an integer between 0 and " + std::to_string(UINT64_MAX);
+            if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+              return "--seed must be " + range + ", got '" + text + "'";
+            errno = 0;
+            std::strtoull(text.c_str(), nullptr, 10);
+            if (errno == ERANGE) return "--seed must be " + range + ", got " + text;
+            return "";
+          },
+          "UINT64"));
   add_checks_to(app);
   if (!timing) return;
   app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, 100000));
@@ -138,6 +154,15 @@ Model load_for_execution(const ModelOptions& model, const EngineOptions& options
     m.weights = random_weights(m.graph, options.seed);
   }
   return m;
+}
+
+void warn_if_nonfinite_output(const std::string& subject, const std::vector<float>& output) {
+  const auto bad = std::count_if(output.begin(), output.end(), [](float v) { return !std::isfinite(v); });
+  if (bad == 0) return;
+  std::fprintf(stderr, "mnet: warning: %s\n",
+               one_line(subject + ": the output holds " + std::to_string(bad) + " non-finite values of " +
+                        std::to_string(output.size()) + " (an overflow inside the model)")
+                   .c_str());
 }
 
 std::vector<float> random_input(const Shape& shape) {
@@ -245,6 +270,38 @@ std::string Cli::subject() const {
     if (!opt->nonpositional())
       for (const std::string& v : opt->results()) subject += (subject.empty() ? "" : ", ") + v;
   return subject.empty() ? "mnet " + c->app->get_name() : subject;
+}
+
+std::string Cli::path_error() const {
+  const Command* c = matched();
+  if (c == nullptr) return "";
+  // Where a command writes: -o/--output (run's --output too) and import's --out.
+  auto is_output = [](const CLI::Option* opt) { return opt->check_name("--output") || opt->check_name("--out"); };
+  struct Named {
+    std::string path;
+    struct stat st;
+  };
+  std::vector<Named> inputs;
+  for (const CLI::Option* opt : c->app->get_options()) {
+    // Paths are text; --format's words and the numbers of other options are not files.
+    if (is_output(opt) || opt->get_type_name() != "TEXT" || opt->check_name("--format")) continue;
+    for (const std::string& v : opt->results()) {
+      Named in{v, {}};
+      if (!v.empty() && ::stat(v.c_str(), &in.st) == 0) inputs.push_back(in);
+    }
+  }
+  for (const CLI::Option* opt : c->app->get_options()) {
+    if (!is_output(opt)) continue;
+    for (const std::string& v : opt->results()) {
+      if (v.empty()) return opt->get_name() + ": an empty path names no file to write";
+      struct stat out {};
+      if (::stat(v.c_str(), &out) != 0) continue;  // a new file is no input
+      for (const Named& in : inputs)
+        if (in.st.st_dev == out.st_dev && in.st.st_ino == out.st_ino)
+          return v + ": is also an input of this command (" + in.path + ")";
+    }
+  }
+  return "";
 }
 
 int Cli::max_threads() const {

@@ -50,6 +50,10 @@ struct Cli {
   // What the matched command works on, for errors that have no file of their own (out of memory):
   // the values of its positional arguments (the model or models), else "mnet SUBCOMMAND".
   std::string subject() const;
+  // What is wrong with the matched command's paths, as the one line of a usage error, or "": an
+  // empty output path, or an output that is also one of its inputs (the same file by st_dev and
+  // st_ino, so ./x.json, x.json and a symlink to it are caught), which writing would destroy.
+  std::string path_error() const;
   // The largest value given to the matched command's --threads (a list for bench and calibrate), or 1.
   int max_threads() const;
 };
@@ -94,6 +98,9 @@ struct EngineOptions {
 // planned peak memory for `executors` is checked against --max-memory before any weights are read.
 Model load_for_execution(const ModelOptions& model, const EngineOptions& options,
                          const std::vector<ExecOptions>& executors);
+// After a run: one warning line on stderr naming `subject` when `output` holds NaN or inf, which
+// finite inputs and weights give when a value overflows float inside the model.
+void warn_if_nonfinite_output(const std::string& subject, const std::vector<float>& output);
 // A deterministic input in [-1, 1] for latency measurements.
 std::vector<float> random_input(const Shape& shape);
 

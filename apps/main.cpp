@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   }
   const Command* command = cli.matched();
   if (command == nullptr) return kExitUsage;  // require_subcommand(1) already refused this
+  // Checked before any work, once for every command.
+  if (const std::string wrong = cli.path_error(); !wrong.empty()) {
+    error_line(wrong);
+    return kExitUsage;
+  }
   try {
     check_threads_can_start(cli.max_threads());
     return command->run();

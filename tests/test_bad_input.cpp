@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <tuple>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -541,6 +542,16 @@ TEST_CASE("under a low ulimit -v mnet answers instead of hanging in OpenBLAS's s
     CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
     CHECK_THAT(r.err, Contains("address-space limit (ulimit -v)"));
     CHECK(fs::is_empty(cache.path));
+  }
+  SECTION("no limit between too little and enough hangs: each is an answer or one error line") {
+    // OpenBLAS's own buffers (one per thread at start, one more at the first large sgemm) once
+    // hung mnet for limits just above what the start-up check asked for.
+    for (long kib : {270000L, 290000L, 330000L, 380000L, 430000L, 500000L}) {
+      CommandResult r = run_mnet_with_address_limit(kib, "calibrate --threads 2", cache.path.string());
+      INFO("ulimit -v " << kib << ", stderr: " << r.err);
+      CHECK((r.exit_code == 0 || r.exit_code == kExitFailure));
+      if (r.exit_code == kExitFailure) CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+    }
   }
   SECTION("many threads under a limit get the OpenBLAS buffers that fit, not a hang") {
     CommandResult r = run_mnet_with_address_limit(2 << 20, "calibrate --threads 32", cache.path.string());
@@ -1103,6 +1114,111 @@ TEST_CASE("NaN or inf in weights or inputs and negative BatchNorm variances are 
       CHECK_THAT(r.err, Contains("running anyway (--allow-nonfinite)"));
       CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
       CHECK(fs::exists(f.output()));
+    }
+  }
+}
+
+// Issue 11, second pass
+TEST_CASE("an output that overflows float inside the model is written with one warning line") {
+  RunFixture f;
+  const std::string huge_input = f.tmp.file("huge.npy");
+  write_npy(huge_input, TensorData{{1, 3, 32, 32}, std::vector<float>(3 * 32 * 32, 3e38f)});
+  const std::string huge_weights = f.weights_with("huge.safetensors", [](auto& t) {
+    for (float& v : t[0].second.data) v = 3e38f;  // stem.weight: finite, but its products are not
+  });
+  CommandResult clean = f.run(f.weights, f.input);
+  CHECK(clean.exit_code == 0);
+  CHECK(clean.err.empty());
+  for (const auto& [weights, input] : {std::pair{f.weights, huge_input}, std::pair{huge_weights, f.input}}) {
+    CommandResult r = f.run(weights, input);
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 0);
+    const TensorData y = read_npy(f.output());
+    const auto bad = std::count_if(y.data.begin(), y.data.end(), [](float v) { return !std::isfinite(v); });
+    CHECK(bad > 0);
+    CHECK(r.err == "mnet: warning: " + f.config + ": the output holds " + std::to_string(bad) + " non-finite values of " +
+                       std::to_string(y.data.size()) + " (an overflow inside the model)\n");
+  }
+  SECTION("classify warns for each image, naming it") {
+    const std::string image = f.tmp.write("img.bmp", small_bmp());
+    CommandResult r = run_mnet("classify " + quote(f.config) + " --weights " + quote(huge_weights) + " " + quote(image));
+    INFO("stderr: " << r.err);
+    CHECK_THAT(r.err, StartsWith("mnet: warning: " + f.config + " on " + image + ": the output holds "));
+    CHECK_THAT(r.err, Contains(" non-finite values of 10 (an overflow inside the model)"));
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("an output that is also an input of the command is refused before any work") {
+  constexpr int kExitUsage = 2;
+  RunFixture f;
+  const std::string config = f.tmp.write("self.json", read_text(f.config));
+  const std::string link = (f.tmp.path / "link.npy").string();
+  fs::create_symlink(f.input, link);
+  const std::string model = f.tmp.write("m.tflite", tfl::squeeze_excite_model({}).bytes());
+  const std::string dotted = (f.tmp.path / "." / "self.json").string();
+  // (the command, the output as given, the input it names, the file that must stay as it was)
+  const std::vector<std::tuple<std::string, std::string, std::string, std::string>> cases{
+      {"info " + quote(config) + " -o " + quote(config), config, config, config},
+      {"profile " + quote(config) + " --cost-only -o " + quote(dotted), dotted, config, config},
+      {"run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " + quote(f.input),
+       f.input, f.input, f.input},
+      {"run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " + quote(link),
+       link, f.input, f.input},
+      {"run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output " + quote(f.weights),
+       f.weights, f.weights, f.weights},
+      {"import " + quote(model) + " --out " + quote(model), model, model, model},
+  };
+  for (size_t i = 0; i < cases.size(); ++i) {
+    const auto& [args, output, input, kept] = cases[i];
+    // Temp paths change between the test case's runs: the section is named by its index.
+    DYNAMIC_SECTION("case " << i << ": " << args.substr(0, args.find(' '))) {
+      const std::string before = read_bytes(kept);
+      CommandResult r = run_mnet(args);
+      INFO("stderr: " << r.err);
+      CHECK(r.exit_code == kExitUsage);
+      CHECK(r.err == "mnet: error: " + output + ": is also an input of this command (" + input + ")\n");
+      CHECK(r.out.empty());
+      CHECK(read_bytes(kept) == before);
+    }
+  }
+  SECTION("a new output, or one that is no input, is written") {
+    CHECK(run_mnet("info " + quote(config) + " -o " + quote(f.tmp.file("info.txt"))).exit_code == 0);
+    CHECK(run_mnet("info " + quote(config) + " -o " + quote(f.tmp.file("info.txt"))).exit_code == 0);
+    CHECK(f.run(f.weights, f.input).exit_code == 0);
+  }
+}
+
+TEST_CASE("a --seed that is not a uint64 is a usage error") {
+  constexpr int kExitUsage = 2;
+  RunFixture f;
+  const std::string base = "run " + quote(f.config) + " --input " + quote(f.input) + " --output " + quote(f.output());
+  for (const char* seed : {"-1", "18446744073709551616", "99999999999999999999999", "1e3", "+5", "0x10", "''"}) {
+    DYNAMIC_SECTION(seed) {
+      CommandResult r = run_mnet(base + " --seed " + seed);
+      require_clean_rejection(r, kExitUsage, "--seed",
+                              "--seed must be an integer between 0 and 18446744073709551615, got ", f.out_dir);
+    }
+  }
+  CommandResult r = run_mnet(base + " --seed 18446744073709551615");
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Contains("using random weights (seed 18446744073709551615)"));
+}
+
+TEST_CASE("an empty output path is a usage error naming the option") {
+  constexpr int kExitUsage = 2;
+  RunFixture f;
+  const std::string model = f.tmp.write("m.tflite", tfl::squeeze_excite_model({}).bytes());
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"info " + quote(f.config) + " -o ''", "--output"},
+      {"profile " + quote(f.config) + " --cost-only --output ''", "--output"},
+      {"run " + quote(f.config) + " --weights " + quote(f.weights) + " --input " + quote(f.input) + " --output ''", "--output"},
+      {"import " + quote(model) + " --out ''", "--out"},
+  };
+  for (const auto& [args, option] : cases) {
+    DYNAMIC_SECTION(args.substr(0, args.find(' '))) {
+      require_clean_rejection(run_mnet(args), kExitUsage, option + ": ", "an empty path names no file to write", f.out_dir);
     }
   }
 }

@@ -360,3 +360,39 @@ TEST_CASE("the config reader's work grows linearly with hostile inputs") {
     CHECK(large <= 15 * small);
   }
 }
+
+TEST_CASE("a top-level field of the wrong type is named as present, with its value quoted and cut") {
+  const std::string layers = R"("layers": [{"type": "relu"}])";
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {R"({"name": "t", "resolution": 32.0, )" + layers + "}", "/resolution: 'resolution' must be an integer, got 32.0"},
+      {R"({"name": "t", "resolution": 3.2e1, )" + layers + "}", "/resolution: 'resolution' must be an integer, got 32.0"},
+      {R"({"name": "t", "resolution": true, )" + layers + "}", "/resolution: 'resolution' must be an integer, got true"},
+      {R"({"name": "t", "resolution": 1e308, )" + layers + "}", "/resolution: 'resolution' must be an integer, got 1e+308"},
+      {R"({"name": ["a", "b"], "resolution": 8, )" + layers + "}", "/name: 'name' must be a string, got [\"a\",\"b\"]"},
+      {R"({"name": "t", "resolution": 8, "weights": 7, )" + layers + "}", "/weights: 'weights' must be a string, got 7"},
+      {R"({"name": "t", "resolution": 8, "width": "wide", )" + layers + "}", "/width: 'width' must be a number, got \"wide\""},
+      {R"({"name": "t", "resolution": 8, "layers": {}})", "/layers: 'layers' must be a non-empty list, got {}"},
+  };
+  for (const auto& [text, message] : cases) {
+    INFO(text);
+    const std::string e = error_of(text);
+    CHECK_THAT(e, Contains(message));
+    CHECK_THAT(e, !Contains("missing field"));
+  }
+  // 40 characters at most of a quoted value, a key or a name, "..." marking the cut.
+  const std::string digits(5000, '7');
+  for (const std::string& text :
+       {R"({"name": "t", "resolution": )" + digits + ", " + layers + "}",                 // 7e4999: beyond double
+        R"({"name": "t", "resolution": 8, "width": )" + digits + "x, " + layers + "}",  // invalid JSON
+        R"({"name": "t", "resolution": ")" + digits + "\", " + layers + "}",
+        R"({"name": "t", "resolution": 8, ")" + digits + "\": 1, " + layers + "}",
+        R"({"name": "t", "resolution": 8, "layers": [{"type": "conv", "name": ")" + digits + "\", \"out\": 0}]}",
+        R"({"name": "t", "resolution": 8, "input_channels": 1)" + digits + ", " + layers + "}"}) {
+    const std::string e = error_of(text);
+    INFO(e.substr(0, 300));
+    CHECK(e.size() < 250);
+    CHECK_THAT(e, Contains(std::string(40, '7').substr(0, 30)));
+  }
+  CHECK_THAT(error_of(R"({"name": "t", "resolution": ")" + digits + "\", " + layers + "}"),
+             Contains("must be an integer, got \"" + std::string(39, '7') + "..."));
+}

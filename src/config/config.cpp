@@ -32,6 +32,31 @@ namespace {
 
 const char* const kRoundingRules[] = {"v1", "divisible_by_8"};
 
+// The most characters of a value, key or name that a config error quotes: a 5000-digit number
+// or a megabyte-long key must still give one readable line.
+constexpr size_t kMaxQuotedChars = 40;
+
+// `s` cut to kMaxQuotedChars (at a UTF-8 character boundary), "..." marking the cut.
+std::string cut(const std::string& s) {
+  if (s.size() <= kMaxQuotedChars) return s;
+  size_t n = kMaxQuotedChars;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
+}
+// A JSON value as the config wrote it, cut: 32.0, "abc", [1,2].
+std::string quoted(const json& v) { return cut(v.dump()); }
+// The JSON library's message with each '...' excerpt in it cut.
+std::string cut_excerpts(const std::string& what) {
+  std::string out;
+  for (size_t at = 0; at < what.size();) {
+    size_t open = what.find('\'', at), close = open == std::string::npos ? open : what.find('\'', open + 1);
+    if (close == std::string::npos) return out + what.substr(at);
+    out += what.substr(at, open + 1 - at) + cut(what.substr(open + 1, close - open - 1)) + "'";
+    at = close + 1;
+  }
+  return out;
+}
+
 // One layer description being turned into nodes; knows where it came from for error messages.
 struct Builder {
   Graph& graph;
@@ -60,7 +85,7 @@ struct Builder {
       attrs.check_all_read();
       return graph.add(name, std::move(layer), std::move(inputs), where);
     } catch (const LayerError& e) {
-      std::string suffix = where.find("'" + name + "'") == std::string::npos ? ", layer '" + name + "'" : "";
+      std::string suffix = where.find("'" + cut(name) + "'") == std::string::npos ? ", layer '" + cut(name) + "'" : "";
       throw InputError(file + ": " + where + suffix + ": " + e.what());
     }
   }
@@ -186,7 +211,7 @@ void bneck(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
 void conv_bn(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
   std::string scaling = attrs.get_string("out_scaling", "width");
   if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
-    b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
+    b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + cut(scaling) + "\"");
   // "out_ratio": a multiple of the input's channels, as V3's last conv (6 × the last bneck's out).
   // Both factors are at most kMaxChannels, so their product is exact in 64 bits.
   int64_t out = attrs.has("out_ratio")
@@ -233,7 +258,7 @@ AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
     default:
       break;
   }
-  b.fail("'" + key + "' has an unsupported value " + v.dump().substr(0, 40));
+  b.fail("'" + cut(key) + "' has an unsupported value " + quoted(v));
 }
 
 void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::string, int>& counters) {
@@ -248,7 +273,7 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
     if (!it->is_string() || it->get<std::string>().empty()) b.fail("'name' must be a non-empty string");
     name = it->get<std::string>();
   }
-  b.where += " (" + type + (name.empty() ? "" : " '" + name + "'") + ")";
+  b.where += " (" + cut(type) + (name.empty() ? "" : " '" + cut(name) + "'") + ")";
 
   if (auto it = entry.find("inputs"); it != entry.end()) {
     if (!it->is_array() || it->empty()) b.fail("'inputs' must be a non-empty list of layer names");
@@ -297,7 +322,7 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
       b.fail(e.what());
     }
     if (scaling != "width" && scaling != "none" && scaling != "width_at_least_1")
-      b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + scaling + "\"");
+      b.fail("'out_scaling' must be \"width\", \"width_at_least_1\" or \"none\", got \"" + cut(scaling) + "\"");
     if (out < 1 || out > kMaxChannels) b.fail("'out' must be between 1 and " + std::to_string(kMaxChannels));
     attrs.set("out", AttrValue::of_int(b.scaled(int(out), scaling)));
   }
@@ -362,7 +387,7 @@ class ConfigSax {
     Frame& object = frames_.back();
     object.key = k;
     if (!object.keys.insert(k).second)
-      throw InputError(file_ + ": " + location() + ": duplicate key '" + k +
+      throw InputError(file_ + ": " + location() + ": duplicate key '" + cut(k) +
                        "' (a key may appear only once in an object)");
     return dom_.key(k);
   }
@@ -400,7 +425,7 @@ class ConfigSax {
   // Where the parser is, as a JSON Pointer: "/layers/3/out".
   std::string location() const {
     std::string where;
-    for (const Frame& f : frames_) where += "/" + (f.array ? std::to_string(f.index) : pointer_token(f.key));
+    for (const Frame& f : frames_) where += "/" + (f.array ? std::to_string(f.index) : cut(pointer_token(f.key)));
     return where;
   }
 
@@ -416,11 +441,11 @@ const char* const kTopLevelKeys[] = {"name",  "description",      "reference", "
 
 Preprocess parse_preprocess(const std::string& file, const json& j) {
   Preprocess p;
-  if (!j.is_object()) fail_at(file, "/preprocess", "must be a JSON object");
+  if (!j.is_object()) fail_at(file, "/preprocess", "must be a JSON object, got " + quoted(j));
   for (auto kv = j.begin(); kv != j.end(); ++kv) {
     const std::string& k = kv.key();
     const json& v = kv.value();
-    std::string where = "/preprocess/" + k;
+    std::string where = "/preprocess/" + cut(pointer_token(k));
     if (k == "crop") {
       if (!v.is_string() || (v != "central_fraction" && v != "resize_center"))
         fail_at(file, where, "must be \"central_fraction\" (TF-slim) or \"resize_center\" (torchvision)");
@@ -431,7 +456,7 @@ Preprocess parse_preprocess(const std::string& file, const json& j) {
       p.central_fraction = v.get<double>();
     } else if (k == "resize") {
       if (!is_int_in(v, 1, kMaxResolution))
-        fail_at(file, where, "must be an integer between 1 and " + std::to_string(kMaxResolution) + ", got " + v.dump());
+        fail_at(file, where, "must be an integer between 1 and " + std::to_string(kMaxResolution) + ", got " + quoted(v));
       p.resize = int(v.get<int64_t>());
     } else if (k == "mean" || k == "std") {
       if (!v.is_array() || v.size() != 3 ||
@@ -448,7 +473,7 @@ Preprocess parse_preprocess(const std::string& file, const json& j) {
                   k + " must be between " + format_number(lo) + " and " + format_number(hi) + ", got " +
                       format_number(dst[c]));
     } else {
-      fail_at(file, where, "unknown key '" + k + "' (crop, central_fraction, resize, mean, std)");
+      fail_at(file, where, "unknown key '" + cut(k) + "' (crop, central_fraction, resize, mean, std)");
     }
   }
   if (p.crop == "resize_center" && p.resize == 0)
@@ -476,29 +501,31 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     std::string what = e.what();
     size_t colon = what.rfind(": ");
     throw InputError(path + ": line " + std::to_string(line) + ", column " + std::to_string(column) +
-                     ": invalid JSON (" + (colon == std::string::npos ? what : what.substr(colon + 2)) + ")");
+                     ": invalid JSON (" + cut_excerpts(colon == std::string::npos ? what : what.substr(colon + 2)) + ")");
   } catch (const json::out_of_range& e) {
     // A number beyond double's range ("1e999") is out_of_range, not parse_error; it names the number.
     std::string what = e.what();
     size_t bracket = what.find("] ");
-    throw InputError(path + ": invalid JSON (" + (bracket == std::string::npos ? what : what.substr(bracket + 2)) + ")");
+    throw InputError(path + ": invalid JSON (" + cut_excerpts(bracket == std::string::npos ? what : what.substr(bracket + 2)) + ")");
   }
   if (!root.is_object()) fail_at(path, "/", "a config must be a JSON object");
   for (auto kv = root.begin(); kv != root.end(); ++kv)
     if (std::find_if(std::begin(kTopLevelKeys), std::end(kTopLevelKeys),
                      [&](const char* k) { return kv.key() == k; }) == std::end(kTopLevelKeys))
-      fail_at(path, "/" + kv.key(), "unknown key '" + kv.key() + "'");
+      fail_at(path, "/" + cut(pointer_token(kv.key())), "unknown key '" + cut(kv.key()) + "'");
 
   Graph g;
   g.source = path;
   auto name = root.find("name");
-  if (name == root.end() || !name->is_string()) fail_at(path, "/name", "missing field 'name' (a string)");
+  if (name == root.end()) fail_at(path, "/name", "missing field 'name' (a string)");
+  if (!name->is_string()) fail_at(path, "/name", "'name' must be a string, got " + quoted(*name));
   g.name = name->get<std::string>();
   for (const char* k : {"description", "reference", "labels", "weights"})
-    if (root.contains(k) && !root[k].is_string()) fail_at(path, std::string("/") + k, "must be a string");
+    if (root.contains(k) && !root[k].is_string()) fail_at(path, std::string("/") + k, std::string("'") + k + "' must be a string, got " + quoted(root[k]));
 
   auto res = root.find("resolution");
-  if (res == root.end() || !res->is_number_integer()) fail_at(path, "/resolution", "missing field 'resolution' (an integer)");
+  if (res == root.end()) fail_at(path, "/resolution", "missing field 'resolution' (an integer)");
+  if (!res->is_number_integer()) fail_at(path, "/resolution", "'resolution' must be an integer, got " + quoted(*res));
   if (overrides.resolution) {
     if (*overrides.resolution < 1 || *overrides.resolution > kMaxResolution)
       fail_at(path, "--resolution", "resolution must be between 1 and " + std::to_string(kMaxResolution) + ", got " +
@@ -506,13 +533,13 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     g.resolution = *overrides.resolution;
   } else {
     if (!is_int_in(*res, 1, kMaxResolution))
-      fail_at(path, "/resolution", "resolution must be between 1 and " + std::to_string(kMaxResolution) + ", got " + res->dump());
+      fail_at(path, "/resolution", "resolution must be between 1 and " + std::to_string(kMaxResolution) + ", got " + quoted(*res));
     g.resolution = int(res->get<int64_t>());
   }
 
   double width = 1.0;
   if (auto w = root.find("width"); w != root.end()) {
-    if (!w->is_number()) fail_at(path, "/width", "must be a number");
+    if (!w->is_number()) fail_at(path, "/width", "'width' must be a number, got " + quoted(*w));
     width = w->get<double>();
   }
   if (overrides.width) width = *overrides.width;
@@ -524,7 +551,7 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   int64_t in_c = 3;
   if (auto c = root.find("input_channels"); c != root.end()) {
     if (!is_int_in(*c, 1, kMaxInputChannels))
-      fail_at(path, "/input_channels", "must be an integer between 1 and " + std::to_string(kMaxInputChannels) + ", got " + c->dump());
+      fail_at(path, "/input_channels", "must be an integer between 1 and " + std::to_string(kMaxInputChannels) + ", got " + quoted(*c));
     in_c = c->get<int64_t>();
   }
 
@@ -532,14 +559,14 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   if (auto r = root.find("channel_rounding"); r != root.end()) {
     if (!r->is_string() || std::find(std::begin(kRoundingRules), std::end(kRoundingRules), r->get<std::string>()) ==
                                std::end(kRoundingRules))
-      fail_at(path, "/channel_rounding", "must be \"v1\" or \"divisible_by_8\"");
+      fail_at(path, "/channel_rounding", "must be \"v1\" or \"divisible_by_8\", got " + quoted(*r));
     b.rounding = r->get<std::string>();
   }
   if (auto e = root.find("bn_eps"); e != root.end()) {
     // The same range as a bn layer's eps, so that the rows' BatchNorms never fail on it.
     if (!e->is_number() || !(e->get<double>() >= kMinBnEps && e->get<double>() <= kMaxBnEps))
       fail_at(path, "/bn_eps", "must be a number between " + format_number(kMinBnEps) + " and " +
-                                   format_number(kMaxBnEps) + ", got " + e->dump());
+                                   format_number(kMaxBnEps) + ", got " + quoted(*e));
     b.bn_eps = e->get<double>();
   }
   if (root.contains("preprocess")) g.preprocess = parse_preprocess(path, root["preprocess"]);
@@ -552,8 +579,9 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   if (root.contains("weights")) g.weights = beside_config(root["weights"].get<std::string>());
 
   auto layers = root.find("layers");
-  if (layers == root.end() || !layers->is_array() || layers->empty())
-    fail_at(path, "/layers", "missing field 'layers' (a non-empty list)");
+  if (layers == root.end()) fail_at(path, "/layers", "missing field 'layers' (a non-empty list)");
+  if (!layers->is_array() || layers->empty())
+    fail_at(path, "/layers", "'layers' must be a non-empty list, got " + quoted(*layers));
   if (layers->size() > size_t(kMaxNodes))
     fail_at(path, "/layers", "too many layers (limit kMaxNodes = " + std::to_string(kMaxNodes) + ")");
   g.set_input(Shape{int(in_c), g.resolution, g.resolution});
