@@ -146,10 +146,10 @@ inline CommandResult run_mnet(const std::string& args, const std::string& cache_
   return run_command("MNET_CACHE_DIR=" + shell_quote(dir) + " " + MNET_BINARY + " " + args);
 }
 
-// The low `bytes` bytes of v, least significant first.
+// The low `bytes` bytes of v, least significant first; zeros past its 8 bytes.
 inline std::string le_bytes(uint64_t v, int bytes) {
   std::string s;
-  for (int i = 0; i < bytes; ++i) s.push_back(char((v >> (8 * i)) & 0xff));
+  for (int i = 0; i < bytes; ++i) s.push_back(i < 8 ? char((v >> (8 * i)) & 0xff) : '\0');
   return s;
 }
 
