@@ -2,7 +2,7 @@
 # The whole test suite: installs what is missing, then builds and runs every test in a Release
 # build (again with the kernels held to each lower instruction set) and in an AddressSanitizer +
 # UBSan build, then fuzzes every reader for a short
-# pass (MNET_CI_FUZZ_SECONDS per target, default 60; 0 skips it). Tests that need the shared test data
+# pass (MNET_CI_FUZZ_SECONDS per target, default 40; 0 skips it). Tests that need the shared test data
 # read $MNET_TESTDATA (default: ../shared/testdata beside the checkout) and skip, saying so,
 # where it is absent.
 set -euo pipefail
@@ -37,7 +37,7 @@ cmake --build build-asan -j"$jobs"
    ctest --output-on-failure)
 
 # A short libFuzzer pass over every reader; a crash, hang or leak fails the suite (scripts/fuzz.sh).
-fuzz_seconds="${MNET_CI_FUZZ_SECONDS:-60}"
+fuzz_seconds="${MNET_CI_FUZZ_SECONDS:-40}"
 if [[ "$fuzz_seconds" != 0 ]]; then
   MNET_FUZZ_BUILD=build-fuzz-ci scripts/fuzz.sh "$fuzz_seconds"
 fi
