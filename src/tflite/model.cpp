@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "io/atomic_file.h"
+#include "io/bytes.h"
 #include "tflite/flatbuffer.h"
 #include "tflite/zip.h"
 
@@ -52,11 +53,7 @@ std::string quoted(const std::string& s) {
   return out + "'";
 }
 
-uint32_t read_le32(std::string_view b, uint64_t pos) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | uint8_t(b[size_t(pos) + size_t(i)]);
-  return v;
-}
+uint32_t read_le32(std::string_view b, uint64_t pos) { return uint32_t(load_le(b.data() + pos, 4)); }
 
 class Reader {
  public:

@@ -3,6 +3,7 @@
 #include "tflite/zip.h"
 
 #include "core/error.h"
+#include "io/bytes.h"
 
 namespace mnet {
 
@@ -21,15 +22,8 @@ constexpr uint32_t kZip64Marker16 = 0xFFFF;
 constexpr uint32_t kZip64Marker32 = 0xFFFFFFFF;
 
 // Callers check that the bytes read lie inside `b`.
-uint32_t read_le32(std::string_view b, uint64_t pos) {
-  uint32_t v = 0;
-  for (int i = 3; i >= 0; --i) v = (v << 8) | uint8_t(b[size_t(pos) + size_t(i)]);
-  return v;
-}
-
-uint32_t read_le16(std::string_view b, uint64_t pos) {
-  return uint32_t(uint8_t(b[size_t(pos)])) | uint32_t(uint8_t(b[size_t(pos) + 1])) << 8;
-}
+uint32_t read_le32(std::string_view b, uint64_t pos) { return uint32_t(load_le(b.data() + pos, 4)); }
+uint32_t read_le16(std::string_view b, uint64_t pos) { return uint32_t(load_le(b.data() + pos, 2)); }
 
 }  // namespace
 
