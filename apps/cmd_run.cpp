@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "io/npy.h"
 #include "run/executor.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 
 namespace mnet::app {
 

@@ -9,7 +9,7 @@
 #include "graph/graph.h"
 #include "report/table.h"
 #include "run/executor.h"
-#include "run/model.h"
+#include "model/model.h"
 
 namespace mnet::app {
 

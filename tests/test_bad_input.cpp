@@ -17,9 +17,9 @@
 
 #include "config/config.h"
 #include "io/npy.h"
-#include "io/safetensors.h"
+#include "weights/safetensors.h"
 #include "run/executor.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 #include "testing.h"
 #include "tflite_builder.h"
 

@@ -10,7 +10,7 @@
 #include <set>
 
 #include "config/config.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 #include "testing.h"
 
 using namespace mnet;

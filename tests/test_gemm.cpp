@@ -5,6 +5,7 @@
 
 #include "core/activation.h"
 #include "kernels/gemm.h"
+#include "kernels/openblas.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -83,7 +84,7 @@ TEST_CASE("BLAS thread count 1 or 2 does not change gemm results beyond toleranc
   const auto bias = random_values(size_t(M), 1.0f, 13);
   const auto expected = naive_gemm(M, N, K, A, B, bias.data(), Act::hswish);
   const float tol = gemm_tolerance(K, A, B, max_abs(bias));
-  const int threads_before = blas_threads();
+  const int threads_before = openblas::threads();
   for (int threads : {1, 2}) {
     set_blas_threads(threads);
     std::vector<float> C(size_t(M) * N);
@@ -92,7 +93,7 @@ TEST_CASE("BLAS thread count 1 or 2 does not change gemm results beyond toleranc
     REQUIRE(mismatch(C, expected, tol) == "");
   }
   set_blas_threads(threads_before);
-  CHECK(blas_threads() == threads_before);
+  CHECK(openblas::threads() == threads_before);
 }
 
 TEST_CASE("gemv_bias_act matches a naive loop for every activation, with and without bias") {

@@ -12,8 +12,8 @@
 #include "config/config.h"
 #include "core/error.h"
 #include "core/work_count.h"
-#include "io/safetensors.h"
-#include "run/weights.h"
+#include "weights/safetensors.h"
+#include "weights/weights.h"
 #include "testing.h"
 
 namespace fs = std::filesystem;

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "cost/category.h"
+#include "graph/cost_category.h"
 #include "graph/graph.h"
 
 namespace mnet {

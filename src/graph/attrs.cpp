@@ -97,12 +97,6 @@ std::string Attrs::get_string(const std::string& key, const std::string& fallbac
 bool Attrs::get_bool(const std::string& key, bool fallback) {
   return has(key) ? need(key, AttrValue::Kind::boolean, "true or false").b : fallback;
 }
-std::vector<double> Attrs::get_numbers(const std::string& key) {
-  return need(key, AttrValue::Kind::numbers, "a list of numbers").numbers;
-}
-std::vector<std::string> Attrs::get_strings(const std::string& key) {
-  return need(key, AttrValue::Kind::strings, "a list of strings").strings;
-}
 
 void Attrs::check_all_read() const {
   for (const auto& kv : values_)

@@ -57,8 +57,6 @@ class Attrs {
   std::string require_string(const std::string& key);
   std::string get_string(const std::string& key, const std::string& fallback);
   bool get_bool(const std::string& key, bool fallback);
-  std::vector<double> get_numbers(const std::string& key);
-  std::vector<std::string> get_strings(const std::string& key);
 
   // Throws LayerError naming the first key nobody read.
   void check_all_read() const;

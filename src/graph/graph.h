@@ -52,7 +52,6 @@ class Graph {
   int find(const std::string& name) const;  // -1 if absent; one hash lookup
   const Node& input() const { return nodes.front(); }
   const Node& output() const { return nodes.back(); }
-  int output_index() const { return int(nodes.size()) - 1; }
   std::vector<std::vector<int>> consumers() const;
   // Declared weights of a node with full names ("<node>.<suffix>").
   std::vector<WeightDecl> weights_of(int node) const;

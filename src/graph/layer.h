@@ -7,7 +7,7 @@
 
 #include "core/activation.h"
 #include "core/shape.h"
-#include "cost/category.h"
+#include "graph/cost_category.h"
 #include "graph/attrs.h"
 
 namespace mnet {

@@ -61,7 +61,6 @@ void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const
 
 void set_blas_threads(int n) { openblas::set_threads(n); }
 
-int blas_threads() { return openblas::threads(); }
 
 std::string blas_config() { return openblas::config(); }
 

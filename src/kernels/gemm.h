@@ -18,10 +18,8 @@ void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const
 // Applies act(x + bias[row]) over a [rows, cols] block in place; bias may be null. OpenMP over rows.
 void bias_act_rows(float* data, int rows, int cols, const float* bias, Act act, int threads);
 
-// OpenBLAS threads (set, and read back so callers can restore them); mnet's own parallel loops
-// take `threads` explicitly.
+// OpenBLAS threads; mnet's own parallel loops take `threads` explicitly.
 void set_blas_threads(int n);
-int blas_threads();
 // "OpenBLAS 0.3.21 ... core Haswell": version/config string and the core type it chose.
 std::string blas_config();
 std::string blas_corename();

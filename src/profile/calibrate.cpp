@@ -16,7 +16,7 @@
 #include "kernels/openblas.h"
 #include "profile/profiler.h"
 #include "run/executor.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 
 namespace mnet {
 

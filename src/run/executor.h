@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "graph/graph.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 
 namespace mnet {
 

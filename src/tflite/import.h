@@ -2,7 +2,7 @@
 #include <string>
 #include <vector>
 
-#include "run/weights.h"
+#include "weights/weights.h"
 
 namespace mnet {
 

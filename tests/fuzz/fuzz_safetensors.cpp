@@ -5,7 +5,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "io/safetensors.h"
+#include "weights/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);

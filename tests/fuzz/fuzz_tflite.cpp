@@ -12,7 +12,7 @@
 #include <string>
 
 #include "core/error.h"
-#include "run/model.h"
+#include "model/model.h"
 #include "tflite/model.h"
 
 namespace {

@@ -1,5 +1,5 @@
 // The names and the order of the cost categories.
-#include "cost/category.h"
+#include "graph/cost_category.h"
 
 #include <iterator>
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "config/config.h"
-#include "run/weights.h"
+#include "weights/weights.h"
 
 namespace mnet {
 

@@ -1,4 +1,4 @@
-#include "io/safetensors.h"
+#include "weights/safetensors.h"
 
 #include <algorithm>
 #include <cfloat>

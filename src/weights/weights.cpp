@@ -1,4 +1,4 @@
-#include "run/weights.h"
+#include "weights/weights.h"
 
 #include <cmath>
 #include <cstdio>
@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/work_count.h"
 #include "io/bytes.h"
-#include "io/safetensors.h"
+#include "weights/safetensors.h"
 
 namespace mnet {
 
