@@ -1,10 +1,9 @@
 // mnet bench MODEL... --threads 1,2: whole-model latency, median/p10/p90, one row per model × threads.
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
 #include "common.h"
 #include "profile/profiler.h"
-#include "report/latency_json.h"
+#include "report/latency_report.h"
 #include "run/executor.h"
 
 namespace mnet::app {
@@ -28,12 +27,7 @@ Command make_bench_command(CLI::App& root) {
   auto run = [models, opts, engine, out, threads]() {
     TimingOptions timing{engine->runs, engine->warmup};
     MachineInfo machine = machine_info(0, timing);
-    Table t;
-    t.header = {"model", "input", "threads", "median ms", "p10 ms", "p90 ms", "runs"};
-    t.right_aligned = {false, false, true, true, true, true, true};
-    nlohmann::json j = {{"machine", {{"cpu", machine.cpu}, {"openblas", machine.blas}, {"openblas_core", machine.blas_core},
-                                     {"warmup", engine->warmup}}},
-                        {"results", nlohmann::json::array()}};
+    std::vector<BenchRow> rows;
     for (const auto& m : *models) {
       ModelOptions one = *opts;
       one.model = m;
@@ -44,23 +38,10 @@ Command make_bench_command(CLI::App& root) {
       std::vector<float> input = random_input(g.input().out);
       for (int n : *threads) {
         Executor exec(g, w, ExecOptions{n});
-        LatencyStats s = time_model(exec, input.data(), timing);
-        t.add_row({g.name, g.input().out.str(), std::to_string(n), fixed(s.median, 3), fixed(s.p10, 3), fixed(s.p90, 3),
-                   std::to_string(s.runs)});
-        nlohmann::json result = latency_json(s);
-        result.update({{"model", g.name}, {"source", m}, {"threads", n}});
-        j["results"].push_back(result);
+        rows.push_back({g.name, m, g.input().out, n, time_model(exec, input.data(), timing)});
       }
     }
-    if (out->parsed() == Format::json) {
-      emit(*out, json_text(j));
-    } else {
-      std::string head = out->parsed() == Format::table
-                             ? machine.cpu + ", OpenBLAS core " + machine.blas_core + ", " + std::to_string(engine->warmup) +
-                                   " warm-up runs\n\n"
-                             : "";
-      emit(*out, head + t.render(out->parsed()));
-    }
+    emit(*out, format_bench(machine, rows, out->parsed()));
     return kExitOk;
   };
   return {app, run};

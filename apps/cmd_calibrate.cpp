@@ -3,31 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <nlohmann/json.hpp>
 
 #include "common.h"
 #include "core/error.h"
 #include "profile/calibrate.h"
+#include "profile/calibration_cache.h"
+#include "report/calibration_report.h"
 
 namespace mnet::app {
-
-namespace {
-
-std::string table_text(const std::vector<Calibration>& results, const std::string& cache_file) {
-  const CalibrationKey& key = results.front().key;
-  Table t;
-  t.header = {"threads", "ceiling GFLOP/s", "reached by", "sgemm GFLOP/s", "sgemm shape"};
-  t.right_aligned = {true, true, false, true, false};
-  for (const auto& c : results)
-    t.add_row({std::to_string(c.key.threads), fixed(c.ceiling_gflops, 1), c.ceiling_shape, fixed(c.sgemm.gflops, 1),
-               c.sgemm.shape});
-  return key.cpu + ", OpenBLAS core " + key.blas_core + " (" + key.blas + "), mnet " + key.mnet_version + "\n" +
-         "ceiling: the engine's best 1x1 convolution (bias + ReLU6) through the Executor; sgemm: raw cblas_sgemm, "
-         "for context\n\n" +
-         t.render(Format::table) + "\ncached in " + cache_file + "\n";
-}
-
-}  // namespace
 
 Command make_calibrate_command(CLI::App& root) {
   auto out = std::make_shared<OutputOptions>();
@@ -55,13 +38,7 @@ Command make_calibrate_command(CLI::App& root) {
       put_calibration(cache, results.back());
     }
     write_calibration_cache(cache_file, cache);
-    if (out->parsed() == Format::json) {
-      nlohmann::json j = {{"cache_file", cache_file}, {"results", nlohmann::json::array()}};
-      for (const auto& c : results) j["results"].push_back(calibration_json(c));
-      emit(*out, json_text(j));
-    } else {
-      emit(*out, table_text(results, cache_file));
-    }
+    emit(*out, format_calibration(results, cache_file, out->parsed()));
     return kExitOk;
   };
   return {app, run};

@@ -1,52 +1,16 @@
 // mnet classify MODEL IMAGE...: top-k labels with scores, per image; failed images are reported
 // with their reason while the rest go on (exit code 1 if any failed).
-#include <algorithm>
-#include <cmath>
-#include <nlohmann/json.hpp>
-#include <numeric>
+#include <cstdio>
 
 #include "common.h"
 #include "core/error.h"
 #include "io/image.h"
 #include "io/preprocess.h"
+#include "postprocess/classification.h"
+#include "report/classify_report.h"
 #include "run/executor.h"
 
 namespace mnet::app {
-
-namespace {
-
-struct Prediction {
-  int index;
-  std::string label;
-  float score;
-};
-
-// Scores are probabilities: the model's own when it ends in softmax, else softmax of its output.
-std::vector<float> probabilities(const Graph& g, const float* y, int64_t n) {
-  std::vector<float> p(y, y + n);
-  if (g.output().layer->outputs_probabilities()) return p;
-  float top = *std::max_element(p.begin(), p.end());
-  double sum = 0;
-  for (float& v : p) sum += (v = std::exp(v - top));
-  for (float& v : p) v = float(v / sum);
-  return p;
-}
-
-std::vector<Prediction> top_k(const std::vector<float>& p, int k, const std::vector<std::string>& labels) {
-  std::vector<int> order(p.size());
-  std::iota(order.begin(), order.end(), 0);
-  k = std::min<int>(k, int(p.size()));
-  // Ties go to the lower class index.
-  std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
-    return p[a] != p[b] ? p[a] > p[b] : a < b;
-  });
-  std::vector<Prediction> out;
-  for (int i = 0; i < k; ++i)
-    out.push_back({order[i], labels.empty() ? "class " + std::to_string(order[i]) : labels[order[i]], p[order[i]]});
-  return out;
-}
-
-}  // namespace
 
 Command make_classify_command(CLI::App& root) {
   auto model = std::make_shared<ModelOptions>();
@@ -89,8 +53,7 @@ Command make_classify_command(CLI::App& root) {
     const Shape& in = g.input().out;
     if (in.c != 3 || in.h != in.w) throw InputError(g.source + ": classify needs a [3, S, S] input, got " + in.str());
 
-    nlohmann::json results = nlohmann::json::array();
-    std::string table;
+    std::vector<ImageResult> results;
     int failed = 0;
     for (const std::string& path : *images) {
       try {
@@ -98,26 +61,14 @@ Command make_classify_command(CLI::App& root) {
         std::vector<float> x = preprocess_image(img, in.h, g.preprocess);
         const float* y = exec.run(x.data());
         warn_if_nonfinite_output(model->model + " on " + path, std::vector<float>(y, y + classes));
-        std::vector<Prediction> best = top_k(probabilities(g, y, classes), *top, m.labels);
-        nlohmann::json r = {{"image", path}, {"top", nlohmann::json::array()}};
-        table += path + "\n";
-        for (const auto& p : best) {
-          r["top"].push_back({{"index", p.index}, {"label", p.label}, {"score", p.score}});
-          table += "  " + fixed(p.score, 4) + "  " + std::to_string(p.index) + "  " + p.label + "\n";
-        }
-        results.push_back(r);
+        results.push_back({path, top_k(probabilities(g, y, classes), *top, m.labels), ""});
       } catch (const InputError& e) {
         ++failed;
         std::fprintf(stderr, "mnet: error: %s\n", e.what());
-        results.push_back({{"image", path}, {"error", e.what()}});
+        results.push_back({path, {}, e.what()});
       }
     }
-    std::string head = g.name + " (" + model->model + "), input " + in.str() + ", " +
-                       (g.preprocess.crop == "central_fraction" ? "central crop " + fixed(g.preprocess.central_fraction, 3)
-                                                                 : "resize " + std::to_string(g.preprocess.resize) + " + centre crop") +
-                       "\n";
-    emit(*out, out->parsed() == Format::json ? json_text({{"model", g.name}, {"results", results}})
-                                             : head + table);
+    emit(*out, format_classification(g, model->model, results, out->parsed()));
     return failed ? kExitFailure : kExitOk;
   };
   return {app, run};

@@ -1,22 +1,13 @@
 // mnet compare MODEL...: one row per model, cost side by side.
-#include <nlohmann/json.hpp>
+#include <optional>
 
 #include "common.h"
 #include "cost/cost.h"
 #include "profile/profiler.h"
-#include "report/latency_json.h"
+#include "report/latency_report.h"
 #include "run/executor.h"
 
 namespace mnet::app {
-
-namespace {
-double share(const CostReport& c, bool depthwise) {
-  int64_t m = 0;
-  for (const auto& t : c.by_type)
-    if (depthwise ? t.category.kind == CostKind::depthwise : t.category == CostCategory{CostKind::conv, 1}) m += t.madds;
-  return c.madds ? 100.0 * double(m) / double(c.madds) : 0;
-}
-}  // namespace
 
 Command make_compare_command(CLI::App& root) {
   auto models = std::make_shared<std::vector<std::string>>();
@@ -35,66 +26,23 @@ Command make_compare_command(CLI::App& root) {
   engine->add_to(*app);
   out->add_to(*app);
   auto run = [models, opts, out, cost_only, engine, threads]() {
-    std::vector<CostReport> reports;
-    std::vector<LatencyStats> latency;
+    std::vector<CompareRow> rows;
     for (const auto& m : *models) {
       if (*cost_only) {
-        reports.push_back(analyze_cost(load_graph(m, opts->overrides())));
+        rows.push_back({analyze_cost(load_graph(m, opts->overrides())), m, std::nullopt});
         continue;
       }
       ModelOptions one = *opts;
       one.model = m;
       Model loaded = load_for_execution(one, *engine, {ExecOptions{*threads}});
       const Graph& g = loaded.graph;
-      reports.push_back(analyze_cost(g));
       Executor exec(g, loaded.weights, ExecOptions{*threads});
       std::vector<float> input = random_input(g.input().out);
-      latency.push_back(time_model(exec, input.data(), TimingOptions{engine->runs, engine->warmup}));
+      rows.push_back({analyze_cost(g), m, time_model(exec, input.data(), TimingOptions{engine->runs, engine->warmup})});
     }
-    if (out->parsed() == Format::json) {
-      nlohmann::json j = nlohmann::json::array();
-      for (size_t i = 0; i < reports.size(); ++i) {
-        const auto& r = reports[i];
-        j.push_back({{"model", r.model},
-                     {"source", (*models)[i]},
-                     {"input_shape", {1, r.input.c, r.input.h, r.input.w}},
-                     {"madds", r.madds},
-                     {"params", r.params},
-                     {"conv1x1_madds_pct", share(r, false)},
-                     {"depthwise_madds_pct", share(r, true)}});
-        if (!latency.empty()) {
-          j.back()["latency"] = latency_json(latency[i]);
-          j.back()["latency"]["threads"] = *threads;
-        }
-      }
-      emit(*out, json_text(j));
-      return kExitOk;
-    }
-    Table t;
-    t.header = {"model", "input", "MAdds", "params", "1x1 conv %", "depthwise %"};
-    t.right_aligned = {false, false, true, true, true, true};
-    if (!latency.empty()) {
-      t.header.insert(t.header.end(), {"median ms", "p10 ms", "p90 ms", "GFLOP/s"});
-      t.right_aligned.insert(t.right_aligned.end(), {true, true, true, true});
-    }
-    bool csv = out->parsed() == Format::csv;
-    for (size_t i = 0; i < reports.size(); ++i) {
-      const auto& r = reports[i];
-      std::vector<std::string> row{r.model, r.input.str(), csv ? std::to_string(r.madds) : with_commas(r.madds),
-                                   csv ? std::to_string(r.params) : with_commas(r.params), fixed(share(r, false), 2),
-                                   fixed(share(r, true), 2)};
-      if (!latency.empty())
-        row.insert(row.end(), {fixed(latency[i].median, 3), fixed(latency[i].p10, 3), fixed(latency[i].p90, 3),
-                               fixed(gflops(r.madds, latency[i].median), 1)});
-      t.add_row(row);
-    }
-    std::string head;
-    if (!latency.empty() && out->parsed() == Format::table) {
-      MachineInfo m = machine_info(*threads, TimingOptions{engine->runs, engine->warmup});
-      head = m.cpu + ", " + std::to_string(*threads) + " thread(s), OpenBLAS core " + m.blas_core + ", " +
-             std::to_string(m.runs) + " runs after " + std::to_string(m.warmup) + " warm-up\n\n";
-    }
-    emit(*out, head + t.render(out->parsed()));
+    std::optional<MachineInfo> machine;
+    if (!*cost_only) machine = machine_info(*threads, TimingOptions{engine->runs, engine->warmup});
+    emit(*out, format_compare(rows, machine ? &*machine : nullptr, out->parsed()));
     return kExitOk;
   };
   return {app, run};

@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "common.h"
+#include "config/write_config.h"
 #include "core/error.h"
 #include "io/atomic_file.h"
 #include "io/temp_files.h"
@@ -25,13 +26,7 @@ Command make_import_command(CLI::App& root) {
     if (!is_tflite_path(*model)) throw InputError(*model + ": not a .tflite file");
     ImportedModel imported = import_tflite(*model);
     std::vector<std::string> labels = labels_file->empty() ? imported.labels : read_labels(*labels_file);
-    std::string config = imported.config_json;
-    // The folder's config names its weights and labels, so it is an ordinary mnet model.
-    size_t brace = config.find('{');
-    std::string extra = "\n \"weights\": \"weights.safetensors\",";
-    if (!labels.empty()) extra += "\n \"labels\": \"labels.txt\",";
-    config.insert(brace + 1, extra);
-    Graph g = parse_config(config, *model);
+    Graph g = build_graph(imported.spec);
     // Checked here, not by classify later: the folder must not keep labels that fit no output.
     const int64_t classes = g.output().out.elements();
     if (!labels.empty() && int64_t(labels.size()) != classes)
@@ -39,6 +34,11 @@ Command make_import_command(CLI::App& root) {
                                              : *labels_file) +
                        ": has " + std::to_string(labels.size()) + " labels, the model outputs " + std::to_string(classes) +
                        " classes (one label per class)");
+
+    // The folder's config names its weights and labels, so it is an ordinary mnet model.
+    imported.spec.weights = "weights.safetensors";
+    if (!labels.empty()) imported.spec.labels = "labels.txt";
+    const std::string config = write_config(imported.spec);
 
     fs::path target = fs::path(*dir).lexically_normal();
     if (target.filename().empty()) target = target.parent_path();

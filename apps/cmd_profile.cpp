@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "cost/cost.h"
 #include "profile/calibrate.h"
+#include "profile/calibration_cache.h"
 #include "profile/profiler.h"
 #include "report/profile_report.h"
 #include "run/executor.h"

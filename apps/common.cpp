@@ -1,3 +1,4 @@
+// The options every subcommand shares, their checks, loading a model for execution, and emit().
 #include "common.h"
 
 #include <sys/resource.h>
@@ -252,7 +253,13 @@ std::string Cli::usage_error(int argc, const char* const* argv, const CLI::Parse
   // The first word that is no option names the subcommand.
   for (int i = 1; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word.empty() || word[0] == '-') continue;
+    if (!word.empty() && word[0] == '-') {
+      // An option before the subcommand is the root's (--help, --version) or a mistake.
+      if (word != "-" && root.get_option_no_throw(word.substr(0, word.find('='))) == nullptr)
+        return "unknown option '" + word + "' before the subcommand (one of: " + names + "); run 'mnet --help' for the options";
+      continue;
+    }
+    if (word.empty()) continue;
     bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) { return c.app->check_name(word); });
     if (!known) return "unknown subcommand '" + word + "' (one of: " + names + "); run 'mnet --help' for the options";
     break;

@@ -1,3 +1,5 @@
+// Shared by every subcommand: exit codes, the command table, model/engine/output options, and
+// writing a report to stdout or a file.
 #pragma once
 #include <CLI/CLI.hpp>
 #include <functional>

@@ -10,6 +10,7 @@
 #include "common.h"
 #include "core/error.h"
 #include "io/temp_files.h"
+#include "kernels/simd_level.h"
 
 namespace {
 
@@ -59,6 +60,13 @@ int main(int argc, char** argv) {
   // Checked before any work, once for every command.
   if (const std::string wrong = cli.path_error(); !wrong.empty()) {
     error_line(wrong);
+    return kExitUsage;
+  }
+  // MNET_SIMD is read where a kernel is first chosen; a wrong value is a usage error, said before any work.
+  try {
+    (void)mnet::simd_level();
+  } catch (const mnet::RunError& e) {
+    error_line(e.what());
     return kExitUsage;
   }
   try {

@@ -1,6 +1,6 @@
-#pragma once
 // Depthwise test shapes and the comparison against depthwise_conv_reference that the row kernels'
 // tests (test_depthwise.cpp) and the 16-channel kernel's (test_depthwise_blocked.cpp) share.
+#pragma once
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,6 +1,6 @@
-#pragma once
 // The check test_packed_gemm.cpp and test_small_map_gemm.cpp share: a GEMM kernel against
 // OpenBLAS's sgemm + bias/activation pass (itself checked against a naive loop in test_gemm.cpp).
+#pragma once
 #include <catch2/catch.hpp>
 #include <vector>
 

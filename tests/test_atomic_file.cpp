@@ -1,3 +1,4 @@
+// io/atomic_file: bounded reads, atomic writes, symlinks, devices and FIFOs, temp files left by signals.
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>

@@ -105,7 +105,7 @@ TEST_CASE("mnet profile times every convolution on its own and the whole model w
       CHECK_FALSE(l.contains("fused_into"));
       CHECK(l["median_ms"].get<double>() > 0);
     }
-  // V2's expand -> depthwise -> project chains at 112x112 and 56x56 (layers/conv_bands.h).
+  // V2's expand -> depthwise -> project chains at 112x112 and 56x56 (run/chain_bands.h).
   if (PackedGemm::available())
     CHECK(j["model_latency"]["band_chains"].get<int>() >= 4);
   else
@@ -186,6 +186,16 @@ TEST_CASE("an unknown subcommand is named, with the subcommands there are, on on
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, StartsWith("mnet: error: a subcommand is required (one of: profile, bench,"));
   CHECK(lines(none.err) == 1);
+  // An option that is no root option, without a subcommand, is named as such.
+  for (const std::string& args : std::vector<std::string>{"--bogus", "--threads=2"}) {
+    INFO(args);
+    CommandResult bogus = run_mnet(args);
+    CHECK(bogus.exit_code == 2);
+    CHECK(bogus.out.empty());
+    const std::string option = args.substr(0, args.find(' '));
+    CHECK(bogus.err == "mnet: error: unknown option '" + option + "' before the subcommand (one of: profile, bench, "
+                       "compare, run, classify, import, info, calibrate); run 'mnet --help' for the options\n");
+  }
 }
 
 TEST_CASE("a usage error of a subcommand is one line that says where its options are") {
@@ -199,4 +209,41 @@ TEST_CASE("a usage error of a subcommand is one line that says where its options
   CHECK_THAT(missing.err, StartsWith("mnet: error: "));
   CHECK_THAT(missing.err, Contains("(run 'mnet run --help' for its options)"));
   CHECK(lines(missing.err) == 1);
+}
+
+TEST_CASE("the man page carries every subcommand's help, and no figure of the machine that built it") {
+  CommandResult page = run_command("bash " + shell_quote(source_path("scripts/make_manpage.sh")) + " " + MNET_BINARY);
+  INFO(page.err);
+  REQUIRE(page.exit_code == 0);
+  CHECK_THAT(page.out, StartsWith(".TH MNET 1"));
+  CommandResult help = run_mnet("--help");
+  REQUIRE(help.exit_code == 0);
+  for (const char* c : {"profile", "bench", "compare", "run", "classify", "import", "info", "calibrate"}) {
+    INFO(c);
+    CHECK(help.out.find(std::string("\n  ") + c + " ") != std::string::npos);
+    CHECK_THAT(page.out, Contains(std::string(".SH \"mnet ") + c + "\""));
+    CommandResult sub = run_mnet(std::string(c) + " --help");
+    // Each option line of the subcommand's help is in its section.
+    std::string first_option = sub.out.substr(sub.out.find("Options:"));
+    first_option = first_option.substr(0, first_option.find('\n', first_option.find("--help")));
+    CHECK_THAT(page.out, Contains(first_option));
+  }
+  // As many sections as the root help lists subcommands.
+  const std::string listed = help.out.substr(help.out.find("Subcommands:"));
+  int in_help = 0, in_page = 0;
+  for (size_t at = 0; (at = listed.find("\n  ", at)) != std::string::npos; ++at)
+    if (std::islower(static_cast<unsigned char>(listed[at + 3]))) ++in_help;
+  for (size_t at = 0; (at = page.out.find(".SH \"mnet ", at)) != std::string::npos; ++at) ++in_page;
+  CHECK(in_help == 8);
+  CHECK(in_page == in_help);
+  CHECK_THAT(page.out, !Contains("kMaxMemoryShareOfRam), here"));
+  CHECK_THAT(page.out, Contains(".SH \"EXIT STATUS\""));
+}
+
+TEST_CASE("the cost tables pasted in README.md and docs/ are what mnet prints now") {
+  CommandResult check = run_command("/usr/bin/python3 " + shell_quote(source_path("scripts/update_docs.py")) +
+                                    " --check --mnet " + MNET_BINARY);
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.err.empty());
 }

@@ -1,15 +1,18 @@
+// config/: the papers' rows expand as the tables say, specs build and write back, and bad configs are refused.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 
 #include "config/config.h"
+#include "config/write_config.h"
 #include "core/error.h"
 #include "core/work_count.h"
-#include "graph/registry.h"
+#include "layers/registry.h"
 #include "testing.h"
 
 using namespace mnet;
 using Catch::Matchers::Contains;
+using testing::read_text;
 using testing::source_path;
 
 namespace {
@@ -395,4 +398,130 @@ TEST_CASE("a top-level field of the wrong type is named as present, with its val
   }
   CHECK_THAT(error_of(R"({"name": "t", "resolution": ")" + digits + "\", " + layers + "}"),
              Contains("must be an integer, got \"" + std::string(39, '7') + "..."));
+}
+
+TEST_CASE("an unknown layer type is refused listing every row and layer type from their tables") {
+  const std::string e = error_of(config_with(R"({"type": "bogus"})"));
+  CHECK_THAT(e, Contains("bad.json: /layers/0 (bogus): unknown layer type 'bogus' (blocks: conv_bn, dw_separable, "
+                         "inverted_residual, bneck; layers: conv, dwconv, bn, relu, relu6, hswish, hsigmoid, sigmoid, "
+                         "add, gap, fc, se, softmax, fake_quant)"));
+  REQUIRE(row_types().size() == 4);
+  for (const std::string& row : row_types()) {
+    INFO(row);
+    // Each listed row is one the reader expands: without its fields it is refused for them, not as unknown.
+    const std::string missing = error_of(config_with(R"({"type": ")" + row + R"(", "name": "r"})"));
+    CHECK_THAT(missing, Contains("/layers/0 (" + row + " 'r'): missing field"));
+    CHECK_THAT(e, Contains(row));
+  }
+  for (const std::string& type : layer_types()) CHECK_THAT(e, Contains(type));
+}
+
+namespace {
+
+// conv 3x3 → relu → add(relu, input-sized conv) as a spec, with each kind of attribute value.
+ModelSpec small_spec() {
+  ModelSpec s;
+  s.source = "spec.tflite";
+  s.name = "small";
+  s.resolution = 8;
+  s.preprocess.mean = {128, 127, 126};
+  s.preprocess.std = {1 / 0.0078125, 64.5, 0.1};
+  auto layer = [&](const char* type, const char* name, std::vector<std::string> inputs, Attrs a) {
+    s.layers.push_back(LayerSpec{type, name, std::move(inputs), std::move(a), "/layers/" + std::to_string(s.layers.size())});
+  };
+  Attrs conv;
+  conv.set("out", AttrValue::of_int(3));
+  conv.set("kernel", AttrValue::of_int(3));
+  conv.set("pad", AttrValue::of_string("same"));
+  conv.set("bias", AttrValue::of_bool(true));
+  layer("conv", "c", {"input"}, conv);
+  Attrs q;
+  q.set("scale", AttrValue::of_number(double(0.0235294122f)));
+  q.set("zero_point", AttrValue::of_int(0));
+  layer("fake_quant", "c.q", {}, q);
+  layer("relu", "r", {}, {});
+  layer("add", "sum", {"r", "input"}, {});
+  return s;
+}
+
+std::string build_error(const ModelSpec& s, const ConfigOverrides& o = {}) {
+  try {
+    build_graph(s, o);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST_CASE("a spec builds its graph and refuses what is wrong as a config would") {
+  const ModelSpec s = small_spec();
+  const Graph g = build_graph(s);
+  REQUIRE(g.nodes.size() == 5);
+  CHECK(g.nodes[1].origin == "/layers/0 (conv 'c')");
+  CHECK(g.nodes[2].inputs == std::vector<int>{1});  // no inputs named: the layer above
+  CHECK(g.nodes[4].inputs == std::vector<int>{3, 0});
+  CHECK(g.output().out == Shape{3, 8, 8});
+  CHECK(build_graph(s, ConfigOverrides{{}, 4}).output().out == Shape{3, 4, 4});
+
+  ModelSpec bad = s;
+  bad.layers[0].attrs.set("stride", AttrValue::of_int(0));
+  CHECK(build_error(bad) == "spec.tflite: /layers/0 (conv 'c'): stride must be between 1 and 8, got 0");
+  bad = s;
+  bad.layers[0].attrs.set("strides", AttrValue::of_int(2));
+  CHECK(build_error(bad) == "spec.tflite: /layers/0 (conv 'c'): unknown key 'strides'");
+  bad = s;
+  bad.layers[2].type = "relu7";
+  CHECK_THAT(build_error(bad), Contains("spec.tflite: /layers/2 (relu7 'r'): unknown layer type 'relu7' (layers: conv, dwconv,"));
+  bad = s;
+  bad.layers[3].inputs = {"r", "later"};
+  CHECK(build_error(bad) ==
+        "spec.tflite: /layers/3 (add 'sum'): input 'later' is not an earlier layer (layers may only read layers above them)");
+  bad = s;
+  bad.layers[2].name = "c";
+  CHECK(build_error(bad) == "spec.tflite: /layers/2 (relu 'c'): duplicate layer name 'c'");
+  bad = s;
+  bad.preprocess.std[1] = 1e9;
+  CHECK(build_error(bad) == "spec.tflite: /preprocess/std/1: std must be between 1e-05 and 65536, got 1000000000");
+  bad = s;
+  bad.resolution = 10000;
+  CHECK(build_error(bad) == "spec.tflite: /resolution: resolution must be between 1 and 8192, got 10000");
+  CHECK(build_error(s, ConfigOverrides{{}, 0}) == "spec.tflite: --resolution: resolution must be between 1 and 8192, got 0");
+  bad = s;
+  bad.layers.clear();
+  CHECK(build_error(bad) == "spec.tflite: /layers: a model needs at least one layer");
+}
+
+TEST_CASE("a spec written by write_config reads back into the same graph") {
+  testing::TempDir tmp;
+  ModelSpec s = small_spec();
+  s.description = "a test \xff";  // not UTF-8: written as U+FFFD
+  s.weights = "w.safetensors";
+  s.labels = "labels.txt";
+  const std::string path = tmp.write("config.json", write_config(s));
+  const Graph read = load_config(path);
+  s.source = path;
+  const Graph built = build_graph(s);
+  CHECK(read.name == built.name);
+  CHECK(read.resolution == built.resolution);
+  CHECK(read.preprocess.mean == built.preprocess.mean);
+  CHECK(read.preprocess.std == built.preprocess.std);  // every double exactly
+  CHECK(read.weights == tmp.file("w.safetensors"));
+  CHECK(read.weights == built.weights);
+  CHECK(read.labels == built.labels);
+  REQUIRE(read.nodes.size() == built.nodes.size());
+  for (size_t i = 1; i < read.nodes.size(); ++i) {
+    INFO(built.nodes[i].name);
+    CHECK(read.nodes[i].name == built.nodes[i].name);
+    CHECK(read.nodes[i].origin == built.nodes[i].origin);
+    CHECK(read.nodes[i].inputs == built.nodes[i].inputs);
+    CHECK(read.nodes[i].out == built.nodes[i].out);
+    CHECK(read.nodes[i].layer->summary() == built.nodes[i].layer->summary());
+  }
+  CHECK_THAT(read_text(path), Contains("\"description\": \"a test \xef\xbf\xbd\""));
+
+  ModelSpec nan = small_spec();
+  nan.layers[1].attrs.set("scale", AttrValue::of_number(std::nan("")));
+  CHECK_THROWS_WITH(write_config(nan), "spec.tflite: /layers/1 (fake_quant 'c.q'): 'scale' is nan, which a JSON config cannot hold");
 }

@@ -1,3 +1,4 @@
+// kernels/conv_gemm: the convolution GEMM gives the same result whichever kernel it picked.
 #include <catch2/catch.hpp>
 #include <vector>
 

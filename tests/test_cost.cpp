@@ -1,3 +1,4 @@
+// cost/: the papers' counting convention per layer type, by-type breakdown and the papers' totals.
 #include <catch2/catch.hpp>
 
 #include "config/config.h"

@@ -1,3 +1,4 @@
+// kernels/depthwise: every SIMD level's depthwise kernel against a plain reference.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,3 +1,4 @@
+// kernels/depthwise_blocked: the 16-channel depthwise kernel against the reference.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,3 +1,4 @@
+// kernels/direct_conv: the first-layer direct convolution against plain loops.
 #include <catch2/catch.hpp>
 #include <vector>
 

@@ -1,3 +1,4 @@
+// kernels/elementwise: activations, adds, pooling and scaling, on 1 and 2 threads.
 #include <catch2/catch.hpp>
 #include <vector>
 

@@ -1,3 +1,4 @@
+// run/executor: hand-computed outputs, fused against unfused and banded against layer-by-layer runs, allocation and planned memory.
 #include <malloc.h>
 
 #include <atomic>
@@ -272,6 +273,32 @@ TEST_CASE("the planned peak memory bounds the bytes a V1, V2 or V3 run allocates
         CHECK(estimate.peak() >= actual);
         CHECK(estimate.peak() <= 2 * actual);
       }
+    }
+  }
+}
+
+namespace {
+
+// Heap bytes a second run of `config` takes above what is live before it (0: none allocated).
+int64_t bytes_allocated_by_second_run(const std::string& config, int threads) {
+  Graph g = load_config(source_path("configs/" + config));
+  Executor exec(g, random_weights(g, 3), ExecOptions{threads});
+  std::vector<float> x = input_for(g.input().out, 1);
+  exec.run(x.data());
+  const int64_t before = g_live_bytes.load();
+  g_peak_bytes = before;
+  exec.run(x.data());
+  return g_peak_bytes.load() - before;
+}
+
+}  // namespace
+
+TEST_CASE("a run after the first allocates nothing: buffers, scratch arenas and band buffers are kept") {
+  for (const char* config : {"mobilenet_v1.json", "mobilenet_v2.json", "mobilenet_v3_large.json",
+                             "mobilenet_v3_small.json", "tiny_custom.json"}) {
+    for (int threads : {1, 2}) {
+      INFO(config << ", " << threads << " thread(s)");
+      CHECK(bytes_allocated_by_second_run(config, threads) == 0);
     }
   }
 }

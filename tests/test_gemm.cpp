@@ -1,3 +1,4 @@
+// kernels/gemm: OpenBLAS GEMM with bias and activation against a naive loop.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>

@@ -1,3 +1,4 @@
+// kernels/im2col: im2col + GEMM equals a direct convolution, every padding.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>

@@ -1,3 +1,4 @@
+// io/image: BMP, PNG and JPEG decoding, and hostile image files.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>

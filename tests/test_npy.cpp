@@ -1,3 +1,4 @@
+// io/npy: .npy round trips and strict refusal of malformed headers and data.
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>

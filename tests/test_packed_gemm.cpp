@@ -1,3 +1,4 @@
+// kernels/packed_gemm: the packed AVX-512 GEMM against OpenBLAS on every tail.
 #include <catch2/catch.hpp>
 #include <vector>
 

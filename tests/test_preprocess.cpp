@@ -1,3 +1,4 @@
+// io/preprocess: crops, resizes and normalisation bit-exact against the Python references.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>

@@ -1,3 +1,4 @@
+// weights/safetensors: round trips, dtypes, and strict refusal of malformed files.
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>

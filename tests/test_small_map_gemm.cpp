@@ -1,3 +1,4 @@
+// kernels/small_map_gemm: the 7×7-map GEMM against OpenBLAS.
 #include <catch2/catch.hpp>
 #include <vector>
 

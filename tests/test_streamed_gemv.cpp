@@ -1,3 +1,4 @@
+// kernels/streamed_gemv: the FC GEMV against a double-precision loop.
 #include <catch2/catch.hpp>
 #include <vector>
 

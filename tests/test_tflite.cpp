@@ -1,3 +1,4 @@
+// tflite/: reading real and hand-built .tflite files, dequantization, metadata labels, hostile files.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -471,7 +472,7 @@ TEST_CASE("imported layers never share a weight name, and each layer runs on its
   TempDir tmp;
   const std::string path = tmp.write("collide.tflite", squeeze_excite_model({}).bytes());
   const mnet::ImportedModel imported = mnet::import_tflite(path);
-  const mnet::Graph g = mnet::parse_config(imported.config_json, path);
+  const mnet::Graph g = mnet::build_graph(imported.spec);
   REQUIRE(g.nodes.size() == 3);  // input, se, conv
   CHECK(g.nodes[1].layer->type() == "se");
   CHECK(g.nodes[1].name == "se");  // the scope is dropped
@@ -501,7 +502,7 @@ TEST_CASE("a name that another layer's fake_quant or weights derive from is made
   m.outputs = {third};
   TempDir tmp;
   const std::string path = tmp.write("names.tflite", m.bytes());
-  const mnet::Graph g = mnet::parse_config(mnet::import_tflite(path).config_json, path);
+  const mnet::Graph g = mnet::build_graph(mnet::import_tflite(path).spec);
   std::vector<std::string> names;
   for (const mnet::Node& n : g.nodes) names.push_back(n.name);
   CHECK(names == std::vector<std::string>{"input", "a.q", "a_2", "a_2.q", "input_2"});

@@ -1,6 +1,6 @@
-#pragma once
 // Shared test helpers: temporary folders, file bytes, running the built mnet binary, the test data
 // folder, and random data and tolerance checks for the kernel tests.
+#pragma once
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -1,9 +1,9 @@
-#pragma once
 // Builds small .tflite files for tests: a minimal flatbuffer writer (written from the format
 // description, independent of the reader under test) and a model made of tensors and operators,
 // optionally with TFLite metadata naming a labels file in an appended stored zip. Field ids follow
 // tensorflow/lite/schema/schema.fbs (version 3) and tflite_support's metadata_schema.fbs, as
 // tests/fuzz/make_tflite_seeds.py does.
+#pragma once
 #include <algorithm>
 #include <cstdint>
 #include <cstring>

@@ -1,16 +1,15 @@
-// JSON → Graph. The only translation unit that sees the JSON library for configs. Rows of the
-// papers' tables (dw_separable, inverted_residual, bneck, conv_bn) expand here into primitive
-// layers; everything else goes to the layer registry.
+// JSON → Graph. Rows of the papers' tables (kRowTypes: conv_bn, dw_separable, ...) expand here
+// into primitive layers; each primitive layer joins the graph through add_layer (graph/spec.h).
 #include "config/config.h"
 
 #include <cmath>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
 #include "core/error.h"
 #include "core/work_count.h"
-#include "graph/registry.h"
+#include "graph/registration.h"
+#include "layers/registry.h"
 #include "io/atomic_file.h"
 
 namespace mnet {
@@ -32,17 +31,8 @@ namespace {
 
 const char* const kRoundingRules[] = {"v1", "divisible_by_8"};
 
-// The most characters of a value, key or name that a config error quotes: a 5000-digit number
-// or a megabyte-long key must still give one readable line.
-constexpr size_t kMaxQuotedChars = 40;
-
-// `s` cut to kMaxQuotedChars (at a UTF-8 character boundary), "..." marking the cut.
-std::string cut(const std::string& s) {
-  if (s.size() <= kMaxQuotedChars) return s;
-  size_t n = kMaxQuotedChars;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n) + "...";
-}
+// Config errors quote many values and names; short for cut_for_message.
+std::string cut(const std::string& s) { return cut_for_message(s); }
 // A JSON value as the config wrote it, cut: 32.0, "abc", [1,2].
 std::string quoted(const json& v) { return cut(v.dump()); }
 // The JSON library's message with each '...' excerpt in it cut.
@@ -80,14 +70,7 @@ struct Builder {
 
   // Adds a primitive layer reading from `inputs`; returns its node.
   int add(const std::string& type, const std::string& name, Attrs attrs, std::vector<int> inputs) {
-    try {
-      std::unique_ptr<Layer> layer = make_layer(type, attrs);
-      attrs.check_all_read();
-      return graph.add(name, std::move(layer), std::move(inputs), where);
-    } catch (const LayerError& e) {
-      std::string suffix = where.find("'" + cut(name) + "'") == std::string::npos ? ", layer '" + cut(name) + "'" : "";
-      throw InputError(file + ": " + where + suffix + ": " + e.what());
-    }
+    return add_layer(graph, file, where, type, name, std::move(attrs), std::move(inputs));
   }
   int add(const std::string& type, const std::string& name, Attrs attrs) {
     last = add(type, name, std::move(attrs), {last});
@@ -226,6 +209,15 @@ void conv_bn(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
   b.conv_bn_act(name.empty() ? "conv" + std::to_string(++counter) : name, false, int(out), kernel, stride, act, bn);
 }
 
+// The rows of the papers' tables, each expanding into primitive layers.
+using RowFunction = void (*)(Builder& b, Attrs& attrs, const std::string& name, int& counter);
+constexpr Registration<RowFunction> kRowTypes[] = {
+    {"conv_bn", conv_bn},
+    {"dw_separable", dw_separable},
+    {"inverted_residual", inverted_residual},
+    {"bneck", bneck},
+};
+
 AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
   switch (v.type()) {
     case json::value_t::number_integer:
@@ -263,7 +255,8 @@ AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
 
 void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::string, int>& counters) {
   count_work();
-  b.where = "/layers/" + std::to_string(index);
+  const std::string origin = "/layers/" + std::to_string(index);
+  b.where = origin;
   if (!entry.is_object()) b.fail("a layer must be a JSON object");
   auto type_it = entry.find("type");
   if (type_it == entry.end() || !type_it->is_string()) b.fail("missing field 'type' (a string)");
@@ -273,7 +266,7 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
     if (!it->is_string() || it->get<std::string>().empty()) b.fail("'name' must be a non-empty string");
     name = it->get<std::string>();
   }
-  b.where += " (" + cut(type) + (name.empty() ? "" : " '" + cut(name) + "'") + ")";
+  b.where = layer_location(origin, type, name);
 
   if (auto it = entry.find("inputs"); it != entry.end()) {
     if (!it->is_array() || it->empty()) b.fail("'inputs' must be a non-empty list of layer names");
@@ -303,13 +296,12 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
     if (kv.key() != "type" && kv.key() != "name" && kv.key() != "inputs")
       attrs.set(kv.key(), to_attr(b, kv.key(), kv.value()));
   int& counter = counters[type];
-  try {
-    if (type == "dw_separable") return dw_separable(b, attrs, name, counter);
-    if (type == "inverted_residual") return inverted_residual(b, attrs, name, counter);
-    if (type == "bneck") return bneck(b, attrs, name, counter);
-    if (type == "conv_bn") return conv_bn(b, attrs, name, counter);
-  } catch (const LayerError& e) {
-    b.fail(e.what());
+  if (RowFunction row = find_registered(kRowTypes, type)) {
+    try {
+      return row(b, attrs, name, counter);
+    } catch (const LayerError& e) {
+      b.fail(e.what());
+    }
   }
   std::string node_name = name.empty() ? type + std::to_string(++counter) : name;
   if (attrs.has("out_scaling") && attrs.has("out")) {
@@ -327,16 +319,14 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
     attrs.set("out", AttrValue::of_int(b.scaled(int(out), scaling)));
   }
   std::vector<std::string> types = layer_types();
-  if (std::find(types.begin(), types.end(), type) == types.end()) {
-    std::string known;
-    for (const auto& t : types) known += t + ", ";
-    b.fail("unknown layer type '" + type + "' (blocks: conv_bn, dw_separable, inverted_residual, bneck; layers: " +
-           known.substr(0, known.size() - 2) + ")");
-  }
+  if (std::find(types.begin(), types.end(), type) == types.end())
+    b.fail("unknown layer type '" + type + "' (blocks: " + join_names(row_types()) + "; layers: " + join_names(types) + ")");
   b.add(type, node_name, std::move(attrs));
 }
 
 }  // namespace
+
+std::vector<std::string> row_types() { return registered_names(kRowTypes); }
 
 namespace {
 
@@ -464,14 +454,7 @@ Preprocess parse_preprocess(const std::string& file, const json& j) {
         fail_at(file, where, "must be a list of 3 numbers (R, G, B, in pixel units 0..255)");
       auto& dst = k == "mean" ? p.mean : p.std;
       for (int c = 0; c < 3; ++c) dst[c] = v[c].get<double>();
-      // (pixel - mean) / std must stay a finite float of a sensible size.
-      const double lo = k == "mean" ? -kMaxPreprocessMean : kMinPreprocessStd;
-      const double hi = k == "mean" ? kMaxPreprocessMean : kMaxPreprocessStd;
-      for (int c = 0; c < 3; ++c)
-        if (!(dst[c] >= lo && dst[c] <= hi))
-          fail_at(file, where + "/" + std::to_string(c),
-                  k + " must be between " + format_number(lo) + " and " + format_number(hi) + ", got " +
-                      format_number(dst[c]));
+      check_preprocess_channels(file, k, dst);
     } else {
       fail_at(file, where, "unknown key '" + cut(k) + "' (crop, central_fraction, resize, mean, std)");
     }
@@ -527,9 +510,7 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   if (res == root.end()) fail_at(path, "/resolution", "missing field 'resolution' (an integer)");
   if (!res->is_number_integer()) fail_at(path, "/resolution", "'resolution' must be an integer, got " + quoted(*res));
   if (overrides.resolution) {
-    if (*overrides.resolution < 1 || *overrides.resolution > kMaxResolution)
-      fail_at(path, "--resolution", "resolution must be between 1 and " + std::to_string(kMaxResolution) + ", got " +
-                                        std::to_string(*overrides.resolution));
+    check_resolution(path, "--resolution", *overrides.resolution);
     g.resolution = *overrides.resolution;
   } else {
     if (!is_int_in(*res, 1, kMaxResolution))
@@ -543,9 +524,7 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     width = w->get<double>();
   }
   if (overrides.width) width = *overrides.width;
-  if (!(width > 0 && width <= kMaxWidth))  // NaN fails too
-    fail_at(path, overrides.width ? "--width" : "/width",
-            "width must be in (0, " + format_number(kMaxWidth) + "], got " + format_number(width));
+  check_width(path, overrides.width ? "--width" : "/width", width);
   g.width = width;
 
   int64_t in_c = 3;
@@ -570,13 +549,8 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
     b.bn_eps = e->get<double>();
   }
   if (root.contains("preprocess")) g.preprocess = parse_preprocess(path, root["preprocess"]);
-  auto beside_config = [&](const std::string& file) {
-    std::filesystem::path p = file;
-    if (p.is_relative()) p = std::filesystem::path(path).parent_path() / p;
-    return p.lexically_normal().string();
-  };
-  if (root.contains("labels")) g.labels = beside_config(root["labels"].get<std::string>());
-  if (root.contains("weights")) g.weights = beside_config(root["weights"].get<std::string>());
+  if (root.contains("labels")) g.labels = file_beside(path, root["labels"].get<std::string>());
+  if (root.contains("weights")) g.weights = file_beside(path, root["weights"].get<std::string>());
 
   auto layers = root.find("layers");
   if (layers == root.end()) fail_at(path, "/layers", "missing field 'layers' (a non-empty list)");

@@ -1,3 +1,4 @@
+// Activation names as configs spell them.
 #include "core/activation.h"
 
 namespace mnet {

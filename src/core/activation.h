@@ -1,3 +1,4 @@
+// The activation functions (ReLU, ReLU6, h-swish, ...) by name and as scalar functions.
 #pragma once
 #include <algorithm>
 #include <cmath>

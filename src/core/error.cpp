@@ -1,3 +1,4 @@
+// Error messages kept to one line.
 #include "core/error.h"
 
 #include <cstdio>

@@ -1,3 +1,4 @@
+// The two errors every command turns into an exit code: bad input (3) and failure while working (1).
 #pragma once
 #include <stdexcept>
 #include <string>

@@ -1,8 +1,12 @@
+// The shape of one activation tensor: channels, height, width.
 #pragma once
 #include <cstdint>
 #include <string>
 
 namespace mnet {
+
+// The largest input side a description may ask for (resolution, a resize), checked before anything is allocated.
+constexpr int kMaxResolution = 8192;
 
 // Activation shape of one image (batch 1), channel-major as the engine stores it (NCHW, N = 1).
 struct Shape {

@@ -1,7 +1,7 @@
-#pragma once
 // A count of the elementary steps the readers take (a name looked up, an entry matched, a key
 // compared), so that tests can check that a reader's work grows linearly with its input without
 // timing anything. Counting costs one increment; nothing else reads it.
+#pragma once
 #include <cstdint>
 
 namespace mnet {

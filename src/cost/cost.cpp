@@ -1,3 +1,4 @@
+// Cost analysis: per-layer rows from each layer's own cost() and the by-type breakdown.
 #include "cost/cost.h"
 
 #include <algorithm>

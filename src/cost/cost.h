@@ -1,3 +1,5 @@
+// The analytic cost of a graph (multiply-adds, params, element-wise ops) per layer and per type,
+// as the papers count them.
 #pragma once
 #include <cstdint>
 #include <string>

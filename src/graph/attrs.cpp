@@ -1,3 +1,4 @@
+// A layer description's values (Attrs) with the reading rules every layer type shares.
 #include "graph/attrs.h"
 
 #include <algorithm>
@@ -107,6 +108,13 @@ std::string format_number(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.10g", v);
   return buf;
+}
+
+std::string cut_for_message(const std::string& s) {
+  if (s.size() <= kMaxQuotedChars) return s;
+  size_t n = kMaxQuotedChars;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n) + "...";
 }
 
 }  // namespace mnet

@@ -1,3 +1,4 @@
+// The values of one layer description, free of any file format, and the rules for reading them.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -40,6 +41,8 @@ class Attrs {
  public:
   void set(const std::string& key, AttrValue v) { values_[key] = std::move(v); }
   bool has(const std::string& key) const { return values_.count(key) != 0; }
+  // Every value by key, for writing a description back out; marks nothing as read.
+  const std::map<std::string, AttrValue>& values() const { return values_; }
   bool is_string(const std::string& key) const;
 
   int64_t require_int(const std::string& key);
@@ -69,5 +72,11 @@ class Attrs {
 
 // A number as error messages show it: 1e+300, 0.001, 4294967304.
 std::string format_number(double v);
+
+// The most characters of a value, key or name that an error quotes: a 5000-digit number or a
+// megabyte-long key must still give one readable line.
+constexpr size_t kMaxQuotedChars = 40;
+// `s` cut to kMaxQuotedChars (at a UTF-8 character boundary), "..." marking the cut.
+std::string cut_for_message(const std::string& s);
 
 }  // namespace mnet

@@ -1,3 +1,4 @@
+// Building a graph node by node, with shape inference and unique node and weight names.
 #include "graph/graph.h"
 
 #include "core/work_count.h"

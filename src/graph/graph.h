@@ -1,3 +1,4 @@
+// The layer graph: nodes with inferred shapes, in topological order, and the input's preprocessing.
 #pragma once
 #include <array>
 #include <memory>
@@ -7,13 +8,13 @@
 
 #include "core/shape.h"
 #include "graph/layer.h"
+#include "io/preprocess.h"
 
 namespace mnet {
 
 // Limits checked before anything is allocated from a description.
 constexpr int kMaxNodes = 10000;
 constexpr int64_t kMaxActivationElements = int64_t(1) << 28;  // one activation tensor, 1 GiB of float
-constexpr int kMaxResolution = 8192;
 
 struct Node {
   std::string name;
@@ -22,15 +23,6 @@ struct Node {
   std::vector<Shape> in_shapes;
   Shape out;
   std::string origin;            // where it came from, e.g. "/layers/7"
-};
-
-// How an image becomes the network's input: x = (pixel - mean[c]) / std[c], pixels in 0..255.
-struct Preprocess {
-  std::string crop = "central_fraction";  // TF-slim evaluation; or "resize_center" (torchvision)
-  double central_fraction = 0.875;
-  int resize = 0;                         // shorter side before the centre crop ("resize_center")
-  std::array<double, 3> mean{127.5, 127.5, 127.5};
-  std::array<double, 3> std{127.5, 127.5, 127.5};
 };
 
 class Graph {

@@ -1,3 +1,5 @@
+// The interface every layer type implements (shape, weights, cost, fusion, prepare) and the Op
+// it prepares for execution.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -45,7 +47,9 @@ struct PrepareArgs {
 
 struct RunContext {
   int threads = 1;
-  float* scratch = nullptr;  // at least the largest Op::scratch_floats() of the plan
+  // At least the largest Op::scratch_floats() of the plan: the running thread's
+  // ScratchSlot::op (kernels/scratch.h), so an op must not keep it past its run.
+  float* scratch = nullptr;
 };
 
 // A layer bound to its weights, ready to run on planned buffers.
@@ -54,6 +58,9 @@ class Op {
   virtual ~Op() = default;
   virtual void run(const std::vector<const float*>& in, float* out, RunContext& ctx) = 0;
   virtual int64_t scratch_floats() const { return 0; }
+  // The kernel that runs it, as kernels/dispatch.h names it ("gemm_packed_avx512"); "" where no
+  // kernel is chosen (element-wise layers).
+  virtual std::string kernel_name() const { return ""; }
 };
 
 // One layer type: parameters, shape inference, declared weights, cost and execution.

@@ -1,3 +1,4 @@
+// Bounded reads and atomic writes, following symlinks and writing into devices and FIFOs as given.
 #include "io/atomic_file.h"
 
 #include <fcntl.h>

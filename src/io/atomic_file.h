@@ -1,3 +1,4 @@
+// Reading files with a size limit and writing them atomically (temp file + rename).
 #pragma once
 #include <cstdint>
 #include <string>

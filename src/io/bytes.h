@@ -1,6 +1,6 @@
-#pragma once
 // Byte-level pieces the .npy and safetensors readers and writers share: little-endian integers,
 // and numbers and file bytes spelled for error messages.
+#pragma once
 #include <cstdint>
 #include <cstdio>
 #include <string>

@@ -1,3 +1,4 @@
+// Image decoding through stb_image, with every allocation bounded.
 #include "io/image.h"
 
 #include <cstdlib>

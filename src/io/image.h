@@ -1,3 +1,4 @@
+// Decoding JPEG, PNG and BMP images (stb_image) to RGB with bounded memory.
 #pragma once
 #include <cstddef>
 #include <cstdint>

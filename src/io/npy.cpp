@@ -1,3 +1,4 @@
+// The .npy reader and writer: strict header parsing, bounded sizes.
 #include "io/npy.h"
 
 #include <cfloat>

@@ -1,3 +1,4 @@
+// Reading and writing .npy arrays (float32 and float64, C order), strictly and with bounded sizes.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,3 +1,4 @@
+// Resizing, cropping and normalising images bit-exactly as the Python references do.
 #include "io/preprocess.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// The temporary-file registry and its signal handlers.
 #include "io/temp_files.h"
 
 #include <dirent.h>

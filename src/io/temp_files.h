@@ -1,10 +1,10 @@
-#pragma once
 // The temporary files and folders mnet writes beside its outputs before renaming them into place.
 // Their names say whose they are, `DIR/.NAME.mnet-tmp-PID-RANDOM`, so that
 //  - a signal handler can remove the live ones of this process (a registry of fixed slots: the
 //    handler may neither allocate nor lock), and
 //  - a later run writing the same output removes those left by a process that no longer runs
 //    (SIGKILL, a power cut).
+#pragma once
 #include <cstddef>
 #include <string>
 

@@ -1,3 +1,4 @@
+// A tensor read from a file: dtype, shape and raw bytes, with the element limit readers share.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -1,3 +1,4 @@
+// Depthwise convolution kernels: scalar, AVX2 and AVX-512 row kernels over padded or direct input.
 #include "kernels/depthwise.h"
 
 #include <immintrin.h>
@@ -5,8 +6,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
+#include "core/error.h"
 #include "kernels/depthwise_blocked.h"
+#include "kernels/dispatch.h"
 #include "kernels/scratch.h"
 #include "kernels/simd_act.h"
 
@@ -30,10 +34,6 @@ int round_up(int x, int multiple) { return (x + multiple - 1) / multiple * multi
 
 int64_t parallel_work(const DepthwiseParams& p) {
   return int64_t(p.channels) * p.out_h * round_up(p.out_w, kMaxLanes) * p.kernel * p.kernel * p.stride * p.stride;
-}
-
-bool on_fast_path(const DepthwiseParams& p) {
-  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2);
 }
 
 // in [in_h, in_w], weight [k, k], out [out_h, out_w].
@@ -423,9 +423,10 @@ __attribute__((target("avx512f"))) void depthwise_channel_avx512(
   }
 }
 
-// 3×3 stride 1 straight from the input, no padded copy: rows above or below the input are skipped,
-// and the columns a tap would read left or right of a row are masked out of its load (masked
-// lanes are never read, so the address may lie outside the row).
+// Stride 1 straight from the input, no padded copy (3×3 by the dispatcher's choice; 5×5 stays on
+// the padded plane): rows above or below the input are skipped, and the columns a tap would read
+// left or right of a row are masked out of its load (masked lanes are never read, so the address
+// may lie outside the row).
 template <int K, int R>
 __attribute__((target("avx512f"), always_inline)) inline void direct_rows_avx512(
     const float* in, int in_h, int in_w, int first_row, int pad_left, const __m512* weight,
@@ -552,39 +553,39 @@ __attribute__((target("avx512f"))) void depthwise_channel_direct_avx512(
   }
 }
 
-// ---- dispatch ----
+// ---- running the kernel the dispatcher names ----
 
 using ChannelKernel = void (*)(const DepthwiseParams& p, const PaddedLayout& l,
                                const RowMovers& movers, const float* in, float* padded,
                                const float* weight, float bias, float* out);
 
-ChannelKernel select_kernel(SimdLevel level, int k, int s) {
-  if (level == SimdLevel::avx512) {
-    // Stride 2 reads the input directly too: against the deinterleaved padded plane, in V2 and
-    // V3 (1 thread, per layer) 56→28 0.073 → 0.056 ms, 28→14 0.034 → 0.018, 14→7 (which ran on
-    // AVX2) 0.045 → 0.029; 112→56 0.28 → 0.32 with the layer alone, but no change in the whole
-    // model, where V2's runs in bands.
-    if (k == 3) return s == 1 ? depthwise_channel_direct_avx512<3, 1> : depthwise_channel_direct_avx512<3, 2>;
-    // 5×5 stride 1 stays on the padded plane: measured 108 GFLOP/s there against 85 direct at
-    // 120ch 28×28 (scripts/bench_kernels.cpp), where 3×3 gained at every size.
-    return s == 1 ? depthwise_channel_avx512<5, 1> : depthwise_channel_direct_avx512<5, 2>;
+// The per-channel function of a row kernel, for p's kernel size and stride (which it suits).
+ChannelKernel channel_kernel(Kernel kernel, int k, int s) {
+  switch (kernel) {
+    case Kernel::depthwise_direct_avx512:
+      if (k == 3) return s == 1 ? depthwise_channel_direct_avx512<3, 1> : depthwise_channel_direct_avx512<3, 2>;
+      return s == 1 ? depthwise_channel_direct_avx512<5, 1> : depthwise_channel_direct_avx512<5, 2>;
+    case Kernel::depthwise_padded_avx512:
+      return k == 3 ? depthwise_channel_avx512<3, 1> : depthwise_channel_avx512<5, 1>;
+    default:  // Kernel::depthwise_avx2
+      if (k == 3) return s == 1 ? depthwise_channel_avx2<3, 1> : depthwise_channel_avx2<3, 2>;
+      return s == 1 ? depthwise_channel_avx2<5, 1> : depthwise_channel_avx2<5, 2>;
   }
-  if (k == 3) return s == 1 ? depthwise_channel_avx2<3, 1> : depthwise_channel_avx2<3, 2>;
-  return s == 1 ? depthwise_channel_avx2<5, 1> : depthwise_channel_avx2<5, 2>;
 }
 
-void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const float* in,
-                           const float* weight, const float* bias, float* out, int threads) {
+// One of the row kernels: depthwise_direct_avx512, depthwise_padded_avx512 or depthwise_avx2.
+void depthwise_conv_rows(Kernel kernel, const DepthwiseParams& p, const float* in, const float* weight,
+                         const float* bias, float* out, int threads) {
   const PaddedLayout layout = padded_layout(p);
-  const ChannelKernel kernel = select_kernel(level, p.kernel, p.stride);
-  // AVX-512 uses the padded plane at stride 1 only (5×5), so it never deinterleaves.
-  const RowMovers movers = level == SimdLevel::avx512 ? RowMovers{copy_rows_avx512, nullptr}
-                                                      : RowMovers{copy_rows_avx2, deinterleave_rows_avx2};
+  const ChannelKernel channel = channel_kernel(kernel, p.kernel, p.stride);
+  // The AVX-512 padded plane is used at stride 1 only, so it never deinterleaves.
+  const RowMovers movers = kernel == Kernel::depthwise_avx2 ? RowMovers{copy_rows_avx2, deinterleave_rows_avx2}
+                                                            : RowMovers{copy_rows_avx512, nullptr};
   const size_t in_plane = p.in_stride();
   const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
-  // No padded plane: AVX-512 at 3×3 stride 1 and at stride 2.
-  const bool direct = level == SimdLevel::avx512 && (p.kernel == 3 || p.stride == 2);
+  // No padded plane: the direct kernel reads the input itself.
+  const bool direct = kernel == Kernel::depthwise_direct_avx512;
   const bool parallel = threads > 1 && p.channels > 1 && parallel_work(p) >= kParallelWork;
 #pragma omp parallel num_threads(threads) if (parallel)
   {
@@ -597,15 +598,56 @@ void depthwise_conv_vector(SimdLevel level, const DepthwiseParams& p, const floa
 #pragma omp for schedule(static)
     for (int c = 0; c < p.channels; ++c) {
       float* out_c = out + c * out_plane;
-      kernel(p, layout, movers, in + c * in_plane, padded, weight + c * taps, bias ? bias[c] : 0.0f,
-             out_c);
+      channel(p, layout, movers, in + c * in_plane, padded, weight + c * taps, bias ? bias[c] : 0.0f, out_c);
       if (p.act == Act::sigmoid)
         for (size_t i = 0; i < size_t(p.out_h) * p.out_w; ++i) out_c[i] = apply_act(Act::sigmoid, out_c[i]);
     }
   }
 }
 
+// Runs `kernel`, which the caller has checked suits p and this CPU; p is not empty.
+void run_kernel(Kernel kernel, const DepthwiseParams& p, const float* in, const float* weight, const float* bias,
+                float* out, int threads) {
+  switch (kernel) {
+    case Kernel::depthwise_blocked_avx512:
+      depthwise_conv_blocked(p, in, weight, bias, out, threads, parallel_work(p) >= kParallelWork);
+      return;
+    case Kernel::depthwise_direct_avx512:
+    case Kernel::depthwise_padded_avx512:
+    case Kernel::depthwise_avx2:
+      depthwise_conv_rows(kernel, p, in, weight, bias, out, threads);
+      return;
+    default:  // Kernel::depthwise_scalar
+      depthwise_conv_scalar(p, in, weight, bias, out, threads);
+      return;
+  }
+}
+
+bool suits(Kernel kernel, const DepthwiseParams& p) {
+  switch (kernel) {
+    case Kernel::depthwise_blocked_avx512:
+      return depthwise_blocked_fits(p);
+    case Kernel::depthwise_direct_avx512:
+    case Kernel::depthwise_avx2:
+      return depthwise_rows_suit(p);
+    case Kernel::depthwise_padded_avx512:
+      return depthwise_padded_avx512_suits(p);
+    case Kernel::depthwise_scalar:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool empty(const DepthwiseParams& p) { return p.channels <= 0 || p.out_h <= 0 || p.out_w <= 0; }
+
 }  // namespace
+
+bool depthwise_rows_suit(const DepthwiseParams& p) {
+  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2);
+}
+
+bool depthwise_padded_avx512_suits(const DepthwiseParams& p) { return depthwise_rows_suit(p) && p.stride == 1; }
 
 void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
                               const float* bias, float* out) {
@@ -619,25 +661,28 @@ void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const f
 
 void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float* in,
                          const float* weight, const float* bias, float* out, int threads) {
-  if (p.channels <= 0 || p.out_h <= 0 || p.out_w <= 0) return;
-  threads = std::max(threads, 1);
-  level = std::min(level, simd_level());
-  if (level == SimdLevel::scalar || !on_fast_path(p))
-    depthwise_conv_scalar(p, in, weight, bias, out, threads);
-  else
-    depthwise_conv_vector(level, p, in, weight, bias, out, threads);
+  if (empty(p)) return;
+  run_kernel(depthwise_row_kernel(p, std::min(level, simd_level())), p, in, weight, bias, out, std::max(threads, 1));
+}
+
+void depthwise_conv_as(Kernel kernel, const DepthwiseParams& p, const float* in, const float* weight,
+                       const float* bias, float* out, int threads) {
+  if (!suits(kernel, p))
+    throw RunError(std::string("depthwise_conv_as: kernel ") + kernel_name(kernel) + " does not take kernel " +
+                   std::to_string(p.kernel) + " stride " + std::to_string(p.stride) + " on " +
+                   std::to_string(p.in_h) + "x" + std::to_string(p.in_w));
+  if (kernel_simd_level(kernel) > simd_level())
+    throw RunError(std::string("depthwise_conv_as: kernel ") + kernel_name(kernel) + " needs " +
+                   simd_level_name(kernel_simd_level(kernel)) + ", the level in force is " +
+                   simd_level_name(simd_level()));
+  if (empty(p)) return;
+  run_kernel(kernel, p, in, weight, bias, out, std::max(threads, 1));
 }
 
 void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight,
                     const float* bias, float* out, int threads) {
-  if (depthwise_blocked_suits(p) && p.channels > 0 && p.out_h > 0 && p.out_w > 0) {
-    depthwise_conv_blocked(p, in, weight, bias, out, std::max(threads, 1), parallel_work(p) >= kParallelWork);
-    return;
-  }
-  SimdLevel level = simd_level();
-  // A row of at most 8 outputs fills an AVX2 vector but not half an AVX-512 one.
-  if (level == SimdLevel::avx512 && p.out_w <= 8 && p.stride == 1) level = SimdLevel::avx2;
-  depthwise_conv_with(level, p, in, weight, bias, out, threads);
+  if (empty(p)) return;
+  run_kernel(choose_depthwise(p, simd_level()), p, in, weight, bias, out, std::max(threads, 1));
 }
 
 }  // namespace mnet

@@ -1,8 +1,11 @@
+// Depthwise convolution: its parameters and the kernels for each instruction set.
 #pragma once
 #include "core/activation.h"
 #include "kernels/simd_level.h"
 
 namespace mnet {
+
+enum class Kernel;  // kernels/dispatch.h
 
 // Depthwise convolution (one k×k filter per channel, depth multiplier 1) on a CHW tensor.
 // Padding: pad_top/pad_left zeros before the first row/column; rows/columns past the input's end
@@ -24,9 +27,8 @@ struct DepthwiseParams {
 };
 
 // in [C, in_h, in_w], weight [C, k, k], bias [C] or null, out [C, out_h, out_w].
-// Vectorised (AVX2/AVX-512 chosen at run time, scalar fallback), parallel over channels. At stride
-// 1, rows of at most 8 outputs use AVX2 even where AVX-512 exists: they fill 8 lanes but not 16
-// (at stride 2 AVX-512 reads the input directly and still wins there).
+// Vectorised, parallel over channels, through the kernel choose_depthwise (kernels/dispatch.h)
+// names for p at simd_level().
 void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weight, const float* bias,
                     float* out, int threads);
 
@@ -34,9 +36,21 @@ void depthwise_conv(const DepthwiseParams& p, const float* in, const float* weig
 void depthwise_conv_reference(const DepthwiseParams& p, const float* in, const float* weight,
                               const float* bias, float* out);
 
-// depthwise_conv forced onto one code path, so tests can check every path on one machine. A level
-// above simd_level() is lowered to it.
+// depthwise_conv forced onto one instruction set's row kernel (kernels/dispatch.h:
+// depthwise_row_kernel), so tests can check every path on one machine. A level above simd_level()
+// is lowered to it.
 void depthwise_conv_with(SimdLevel level, const DepthwiseParams& p, const float* in,
                          const float* weight, const float* bias, float* out, int threads);
+
+// depthwise_conv through the named kernel (a depthwise_* Kernel of kernels/dispatch.h). Throws
+// RunError for a kernel that is not a depthwise one, needs more than simd_level(), or does not
+// suit p.
+void depthwise_conv_as(Kernel kernel, const DepthwiseParams& p, const float* in, const float* weight,
+                       const float* bias, float* out, int threads);
+
+// The shapes the row kernels compute (the dispatcher reads these; any CPU): the AVX2 and AVX-512
+// direct ones take kernel 3 or 5 at stride 1 or 2; the AVX-512 one on a padded plane, stride 1.
+bool depthwise_rows_suit(const DepthwiseParams& p);
+bool depthwise_padded_avx512_suits(const DepthwiseParams& p);
 
 }  // namespace mnet

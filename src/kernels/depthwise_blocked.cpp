@@ -1,3 +1,4 @@
+// The 16-channels-per-vector AVX-512 depthwise kernel for small maps.
 #include "kernels/depthwise_blocked.h"
 
 #include <immintrin.h>
@@ -7,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dispatch.h"
 #include "kernels/scratch.h"
 #include "kernels/simd_act.h"
 #include "kernels/simd_level.h"
@@ -175,14 +177,18 @@ using BlockFn = void (*)(const DepthwiseParams&, const BlockedLayout&, const flo
 
 }  // namespace
 
-bool depthwise_blocked_suits(const DepthwiseParams& p) {
+bool depthwise_blocked_fits(const DepthwiseParams& p) {
   // Input rows of at most one vector, where the row kernels fill few lanes and pay their per-row
   // and per-channel costs most. Measured (mnet profile, 1 thread, against the row kernels): 7×7
   // 3×3 960 ch 0.032 → 0.019 ms, 5×5 0.067 → 0.038; 14→7 stride 2 0.028 → 0.019 (3×3), 0.064 →
   // 0.037 (5×5); 14×14 3×3 0.023 → 0.021, 5×5 0.032 → 0.021. At 28×28 and wider the transposes
   // cost more than they save (28→14 stride 2: 0.019 → 0.024; 28×28 5×5: 0.042 → 0.045).
-  return simd_level() >= SimdLevel::avx512 && (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2) &&
-         p.in_w <= kMaxWidth && p.in_h * p.in_w <= kMaxPixels;
+  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2) && p.in_w <= kMaxWidth &&
+         p.in_h * p.in_w <= kMaxPixels;
+}
+
+bool depthwise_blocked_suits(const DepthwiseParams& p) {
+  return choose_depthwise(p, simd_level()) == Kernel::depthwise_blocked_avx512;
 }
 
 void depthwise_conv_blocked(const DepthwiseParams& p, const float* in, const float* weight, const float* bias,

@@ -1,3 +1,4 @@
+// The direct convolution kernel.
 #include "kernels/direct_conv.h"
 
 #include <immintrin.h>
@@ -70,10 +71,12 @@ __attribute__((target("avx512f"))) void output_row(const float* padded_row, cons
 
 }  // namespace
 
-bool DirectConv::suits(const DirectConvShape& s) {
-  return PackedGemm::available() && s.in_c >= 1 && s.in_c <= 4 && s.out_c % kChannels == 0 && s.out_c > 0 &&
-         (s.stride == 1 || s.stride == 2) && s.kernel >= 1 && s.kernel <= 7;
+bool DirectConv::fits(const DirectConvShape& s) {
+  return s.in_c >= 1 && s.in_c <= 4 && s.out_c % kChannels == 0 && s.out_c > 0 && (s.stride == 1 || s.stride == 2) &&
+         s.kernel >= 1 && s.kernel <= 7;
 }
+
+bool DirectConv::suits(const DirectConvShape& s) { return PackedGemm::available() && fits(s); }
 
 DirectConv::DirectConv(const DirectConvShape& shape, const std::vector<float>& weight, std::vector<float> bias,
                        Act act)

@@ -1,3 +1,4 @@
+// A direct AVX-512 k×k convolution for few input channels (a network's first layer).
 #pragma once
 #include <vector>
 
@@ -19,6 +20,8 @@ class DirectConv {
  public:
   // Whether the shape is one this kernel is for, on this CPU.
   static bool suits(const DirectConvShape& s);
+  // The shapes it computes, on any CPU: the fact kernels/dispatch.cpp reads.
+  static bool fits(const DirectConvShape& s);
 
   DirectConv() = default;
   // weight [out_c, in_c, k, k], bias [out_c] or empty.

@@ -1,3 +1,4 @@
+// Element-wise kernels, vectorised by the compiler.
 #include "kernels/elementwise.h"
 
 #include <algorithm>

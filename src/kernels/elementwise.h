@@ -1,3 +1,4 @@
+// Element-wise kernels: activations, adds, pooling, per-channel scaling, fake quantization, softmax.
 #pragma once
 #include <cstdint>
 

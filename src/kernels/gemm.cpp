@@ -1,8 +1,10 @@
+// OpenBLAS sgemm followed by one bias + activation pass.
 #include "kernels/gemm.h"
 
 #include <algorithm>
 
 #include "kernels/openblas.h"
+#include "kernels/dispatch.h"
 #include "kernels/streamed_gemv.h"
 
 namespace mnet {
@@ -47,7 +49,7 @@ void gemm_bias_act(int M, int N, int K, const float* A, const float* B, float* C
 void gemv_bias_act(int M, int K, const float* A, const float* x, float* y, const float* bias,
                    Act act, int threads) {
   if (M <= 0) return;
-  if (streamed_gemv_available()) {
+  if (choose_fc(M, K, simd_level()) == Kernel::gemv_streamed_avx512) {
     streamed_gemv(M, K, A, x, y, bias, act, std::max(threads, 1));
     return;
   }

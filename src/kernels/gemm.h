@@ -1,3 +1,4 @@
+// GEMM through OpenBLAS with bias and activation applied after, and OpenBLAS's threads.
 #pragma once
 #include <string>
 

@@ -1,3 +1,4 @@
+// im2col with zero padding.
 #include "kernels/im2col.h"
 
 #include <algorithm>

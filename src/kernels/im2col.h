@@ -1,3 +1,4 @@
+// im2col: unfolding a k×k convolution's input so that it becomes one GEMM.
 #pragma once
 
 namespace mnet {

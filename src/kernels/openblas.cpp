@@ -1,3 +1,4 @@
+// Loading OpenBLAS at first use and forwarding sgemm and thread calls to it.
 #include "kernels/openblas.h"
 
 #include <cblas.h>

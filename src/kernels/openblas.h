@@ -1,9 +1,9 @@
-#pragma once
 // OpenBLAS, loaded the first time a kernel needs it rather than when the program starts. Its
 // start-up allocates a 128 MiB buffer per thread and, when an allocation fails (a low `ulimit -v`),
 // retries for ever; loaded here, the address space is checked first, so mnet fails with one clear
 // error instead of hanging, and commands that never call BLAS (cost tables, the AVX-512 kernels)
 // run under any limit.
+#pragma once
 #include <string>
 
 namespace mnet::openblas {

@@ -1,3 +1,4 @@
+// PackedGemm: weights packed into panels at load, 12×32 AVX-512 register tiles, bias and activation in the store.
 #include "kernels/packed_gemm.h"
 
 #include <immintrin.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "kernels/dispatch.h"
 #include "kernels/gemm.h"
 #include "kernels/simd_act.h"
 #include "kernels/simd_level.h"
@@ -91,7 +93,7 @@ constexpr auto kTileTable = make_tile_table(std::make_integer_sequence<int, kRow
 
 }  // namespace
 
-bool PackedGemm::available() { return simd_level() >= SimdLevel::avx512; }
+bool PackedGemm::available() { return simd_level() >= kernel_simd_level(Kernel::gemm_packed_avx512); }
 
 std::vector<float> pack_row_panels(int M, int K, const float* A, int rows) {
   const int panels = (M + rows - 1) / rows;

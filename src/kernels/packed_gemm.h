@@ -1,3 +1,4 @@
+// PackedGemm: the AVX-512 GEMM for 1×1 and im2col convolutions over weights packed once.
 #pragma once
 #include <vector>
 
@@ -19,7 +20,8 @@ class PackedGemm {
   static constexpr int kRows = 12;     // output rows (channels) per tile
   static constexpr int kColumns = 32;  // output columns (pixels) per tile: two 16-lane vectors
 
-  // Whether this CPU and OS run AVX-512F code.
+  // Whether the level in force (simd_level()) runs it; which kernel a layer takes is
+  // kernels/dispatch.h's choice.
   static bool available();
 
   PackedGemm() = default;

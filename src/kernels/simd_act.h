@@ -1,6 +1,6 @@
-#pragma once
 // Activations on whole vectors, for the kernels' output passes (each matches apply_act() bit for
 // bit, NaN included), and the lane mask of a vector's partly used tail.
+#pragma once
 #include <immintrin.h>
 
 #include "core/activation.h"

@@ -1,3 +1,4 @@
+// Detecting AVX-512 / AVX2+FMA and reading MNET_SIMD.
 #include "kernels/simd_level.h"
 
 #include <cstdlib>

@@ -1,3 +1,4 @@
+// Which instruction sets the kernels may use: the CPU's, lowered by MNET_SIMD.
 #pragma once
 // The one place that says which instruction sets the kernels may use: what the CPU supports,
 // lowered by the environment variable MNET_SIMD (scalar, avx2, avx512), so that every fallback

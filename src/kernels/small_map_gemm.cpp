@@ -1,3 +1,4 @@
+// SmallMapGemm: the AVX-512 GEMM for 7×7 maps, vectors along the output channels.
 #include "kernels/small_map_gemm.h"
 
 #include <immintrin.h>

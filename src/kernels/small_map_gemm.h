@@ -1,3 +1,4 @@
+// SmallMapGemm: the GEMM for convolutions on small maps (7×7), where PackedGemm's column tiles go unfilled.
 #pragma once
 #include <vector>
 
@@ -14,10 +15,10 @@ class SmallMapGemm {
  public:
   static constexpr int kRows = 48;    // output channels per tile: three 16-lane vectors
   static constexpr int kColumns = 7;  // pixels per tile, each a broadcast
-  // The shapes it is for (needs PackedGemm::available() too). Measured against PackedGemm on the
-  // MobileNets' 1×1 layers (scripts/bench_gemm.cpp, 1 thread): 5-15 % faster at N = 49 with
-  // K >= 128, even at K = 96; at N = 196 slower wherever M is not a multiple of 48 or K is small,
-  // as the scatter then costs more than the full lanes gain.
+  // The shapes it is for, on any CPU (kernels/dispatch.cpp adds the AVX-512 check). Measured
+  // against PackedGemm on the MobileNets' 1×1 layers (scripts/bench_gemm.cpp, 1 thread): 5-15 %
+  // faster at N = 49 with K >= 128, even at K = 96; at N = 196 slower wherever M is not a
+  // multiple of 48 or K is small, as the scatter then costs more than the full lanes gain.
   static bool suits(int N, int K) { return N > 0 && N <= 64 && N % kColumns == 0 && K >= 128; }
 
   SmallMapGemm() = default;

@@ -1,3 +1,4 @@
+// streamed_gemv: fully connected rows streamed from memory with AVX-512, split between threads.
 #include "kernels/streamed_gemv.h"
 
 #include <immintrin.h>
@@ -6,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/dispatch.h"
 #include "kernels/simd_act.h"
 #include "kernels/simd_level.h"
 
@@ -60,7 +62,7 @@ __attribute__((target("avx512f"))) void dot_rows(int K, const float* a, const fl
 
 }  // namespace
 
-bool streamed_gemv_available() { return simd_level() >= SimdLevel::avx512; }
+bool streamed_gemv_available() { return simd_level() >= kernel_simd_level(Kernel::gemv_streamed_avx512); }
 
 void streamed_gemv(int M, int K, const float* A, const float* x, float* y, const float* bias, Act act,
                    int threads) {

@@ -1,5 +1,5 @@
-#pragma once
 // Helpers every layer file shares: reading an activation key and taking a prepared weight.
+#pragma once
 #include <string>
 #include <vector>
 

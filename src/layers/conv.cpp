@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/error.h"
 #include "kernels/direct_conv.h"
+#include "kernels/dispatch.h"
 #include "kernels/im2col.h"
 #include "layers/common.h"
 #include "layers/conv_ops.h"
@@ -113,6 +115,9 @@ class Im2colOp : public Op {
   int64_t scratch_floats() const override {
     return int64_t(x.c / groups) * kernel * kernel * y.h * y.w;
   }
+  std::string kernel_name() const override {
+    return std::string(mnet::kernel_name(Kernel::im2col_gemm)) + "/" + mnet::kernel_name(gemms.at(0).kernel());
+  }
   void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
     int in_g = x.c / groups, out_g = y.c / groups;
     int spatial = y.h * y.w;
@@ -128,6 +133,7 @@ class Im2colOp : public Op {
 class DirectConvOp : public Op {
  public:
   DirectConv conv;
+  std::string kernel_name() const override { return mnet::kernel_name(Kernel::direct_conv_avx512); }
   void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
     conv.run(in[0], out, ctx.threads);
   }
@@ -139,35 +145,41 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   Act a = act != Act::none ? act : args.fused_act;
   int g = groups_for(x);
   Padding p = padding_for(x);
-  if (g == x.c && g == y.c && g > 1) {
-    auto op = std::make_unique<DepthwiseOp>();
-    op->p.channels = x.c;
-    op->p.in_h = x.h;
-    op->p.in_w = x.w;
-    op->p.out_h = y.h;
-    op->p.out_w = y.w;
-    op->p.kernel = kernel;
-    op->p.stride = stride;
-    op->p.pad_top = p.top;
-    op->p.pad_left = p.left;
-    op->p.act = a;
-    op->weight = take_weight(args, "weight");
-    op->bias = take_weight(args, "bias");
-    return op;
-  }
-  if (kernel == 1 && stride == 1 && g == 1 && p.top == 0 && p.left == 0 && p.bottom == 0 &&
-      p.right == 0) {
-    auto op = std::make_unique<PointwiseOp>();
-    op->gemm = ConvGemm(y.c, x.c, take_weight(args, "weight"), x.h * x.w);
-    op->act = a;
-    op->bias = take_weight(args, "bias");
-    return op;
-  }
-  const DirectConvShape direct{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, p.top, p.left};
-  if (g == 1 && DirectConv::suits(direct)) {
-    auto op = std::make_unique<DirectConvOp>();
-    op->conv = DirectConv(direct, take_weight(args, "weight"), take_weight(args, "bias"), a);
-    return op;
+  const ConvShape shape{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, g, p.top, p.left, p.bottom, p.right};
+  const Kernel chosen = choose_conv(shape, simd_level());
+  switch (chosen) {
+    case Kernel::depthwise_blocked_avx512:
+    case Kernel::depthwise_direct_avx512:
+    case Kernel::depthwise_padded_avx512:
+    case Kernel::depthwise_avx2:
+    case Kernel::depthwise_scalar: {
+      // depthwise_conv asks the dispatcher again for each call: a band of rows may take another kernel.
+      auto op = std::make_unique<DepthwiseOp>();
+      op->p = depthwise_params(shape);
+      op->p.act = a;
+      op->weight = take_weight(args, "weight");
+      op->bias = take_weight(args, "bias");
+      return op;
+    }
+    case Kernel::gemm_small_map_avx512:
+    case Kernel::gemm_packed_avx512:
+    case Kernel::gemm_openblas: {
+      auto op = std::make_unique<PointwiseOp>();
+      op->gemm = ConvGemm(chosen, y.c, x.c, take_weight(args, "weight"), x.h * x.w);
+      op->act = a;
+      op->bias = take_weight(args, "bias");
+      return op;
+    }
+    case Kernel::direct_conv_avx512: {
+      auto op = std::make_unique<DirectConvOp>();
+      const DirectConvShape direct{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, p.top, p.left};
+      op->conv = DirectConv(direct, take_weight(args, "weight"), take_weight(args, "bias"), a);
+      return op;
+    }
+    case Kernel::im2col_gemm:
+      break;
+    default:
+      throw RunError(std::string("conv: the dispatcher named ") + kernel_name(chosen) + ", not a convolution kernel");
   }
   auto op = std::make_unique<Im2colOp>();
   op->x = x;
@@ -179,9 +191,10 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   op->act = a;
   const std::vector<float> weight = take_weight(args, "weight");
   const int out_g = y.c / g, rows = x.c / g * kernel * kernel;
+  const Kernel gemm = choose_gemm(out_g, rows, y.h * y.w, simd_level());
   for (int group = 0; group < g; ++group) {
     const float* w = weight.data() + int64_t(group) * out_g * rows;
-    op->gemms.emplace_back(out_g, rows, std::vector<float>(w, w + int64_t(out_g) * rows), y.h * y.w);
+    op->gemms.emplace_back(gemm, out_g, rows, std::vector<float>(w, w + int64_t(out_g) * rows), y.h * y.w);
   }
   op->bias = take_weight(args, "bias");
   return op;

@@ -1,6 +1,10 @@
 // Fully connected layer on the flattened input: [C, H, W] → [out, 1, 1].
+#include <algorithm>
+
 #include "graph/graph.h"
+#include "kernels/dispatch.h"
 #include "kernels/gemm.h"
+#include "kernels/streamed_gemv.h"
 #include "layers/common.h"
 
 namespace mnet {
@@ -48,8 +52,14 @@ class FullyConnectedOp : public Op {
   std::vector<float> bias;    // [out] or empty
   int out_features = 0, in_features = 0;
   Act act = Act::none;
+  Kernel kernel = Kernel::gemv_openblas;  // choose_fc's
+  std::string kernel_name() const override { return mnet::kernel_name(kernel); }
   void run(const std::vector<const float*>& in, float* out, RunContext& ctx) override {
-    gemv_bias_act(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act, ctx.threads);
+    if (kernel == Kernel::gemv_streamed_avx512)
+      streamed_gemv(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act,
+                    std::max(ctx.threads, 1));
+    else  // gemv_openblas: gemv_bias_act's cblas_sgemv path, the only one below AVX-512
+      gemv_bias_act(out_features, in_features, weight.data(), in[0], out, data_or_null(bias), act, ctx.threads);
   }
 };
 
@@ -58,6 +68,7 @@ std::unique_ptr<Op> FullyConnected::prepare(const PrepareArgs& args) const {
   op->out_features = args.out.c;
   op->in_features = int(args.in[0].elements());
   op->act = act != Act::none ? act : args.fused_act;
+  op->kernel = choose_fc(op->out_features, op->in_features, simd_level());
   op->weight = take_weight(args, "weight");
   op->bias = take_weight(args, "bias");
   return op;

@@ -1,5 +1,7 @@
 // The one place that knows every primitive layer type: one line each.
-#include "graph/registry.h"
+#include "layers/registry.h"
+
+#include "graph/registration.h"
 
 namespace mnet {
 
@@ -19,11 +21,7 @@ std::unique_ptr<Layer> make_softmax(Attrs&);
 std::unique_ptr<Layer> make_fake_quant(Attrs&);
 
 namespace {
-struct Registration {
-  const char* type;
-  LayerFactory make;
-};
-constexpr Registration kLayerTypes[] = {
+constexpr Registration<LayerFactory> kLayerTypes[] = {
     {"conv", make_conv},
     {"dwconv", make_dwconv},
     {"bn", make_batchnorm},
@@ -42,15 +40,10 @@ constexpr Registration kLayerTypes[] = {
 }  // namespace
 
 std::unique_ptr<Layer> make_layer(const std::string& type, Attrs& attrs) {
-  for (const auto& r : kLayerTypes)
-    if (type == r.type) return r.make(attrs);
-  return nullptr;
+  LayerFactory make = find_registered(kLayerTypes, type);
+  return make ? make(attrs) : nullptr;
 }
 
-std::vector<std::string> layer_types() {
-  std::vector<std::string> out;
-  for (const auto& r : kLayerTypes) out.push_back(r.type);
-  return out;
-}
+std::vector<std::string> layer_types() { return registered_names(kLayerTypes); }
 
 }  // namespace mnet

@@ -1,3 +1,4 @@
+// Loading a model path (a config, an imported folder or a .tflite) into a graph with its weights and labels.
 #include "model/model.h"
 
 #include <filesystem>
@@ -41,7 +42,7 @@ Model load_model(const std::string& path, const ConfigOverrides& overrides, cons
   if (is_tflite_path(path)) {
     if (overrides.width) throw InputError(path + ": --width does not apply to a .tflite model (its weights fix the width)");
     ImportedModel imported = import_tflite(path);
-    m.graph = parse_config(imported.config_json, path, overrides);
+    m.graph = build_graph(imported.spec, overrides);
     m.labels = std::move(imported.labels);
     if (options.before_weights) options.before_weights(m.graph);
     if (weights.empty()) {

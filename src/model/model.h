@@ -1,3 +1,4 @@
+// A runnable model: its graph, weights and labels, from whichever kind of path names it.
 #pragma once
 #include <functional>
 #include <string>

@@ -1,17 +1,14 @@
 // The machine's GEMM ceiling (the engine's best 1x1 convolution rate), measured by `mnet calibrate`
-// and cached so that `mnet profile` can show each layer's share of it without measuring anything.
+// and cached (profile/calibration_cache.h) so that `mnet profile` can show each layer's share of it
+// without measuring anything.
 #pragma once
 #include <cstdint>
-#include <nlohmann/json_fwd.hpp>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "profile/timings.h"
 
 namespace mnet {
-
-constexpr uint64_t kMaxCalibrationCacheBytes = 1 << 20;
 
 // What a ceiling depends on: a cached one counts only where all of these are the same.
 struct CalibrationKey {
@@ -50,35 +47,6 @@ struct Calibration {
 // Executor, so whatever kernel the engine uses is what gets measured) and cblas_sgemm on a
 // 1024³ square: the median of several runs after a warm-up, about 2 s per thread count.
 Calibration measure_calibration(int threads);
-
-// The cache file: $MNET_CACHE_DIR/calibration.json, else $XDG_CACHE_HOME/mnet/calibration.json,
-// else $HOME/.cache/mnet/calibration.json. Empty variables count as unset, a relative
-// XDG_CACHE_HOME is ignored (as the XDG spec says); "" when none applies.
-std::string calibration_cache_path(const std::string& mnet_cache_dir, const std::string& xdg_cache_home,
-                                   const std::string& home);
-std::string calibration_cache_path();  // from the environment
-
-// The entries of a cache file. A missing file is an empty cache; an unreadable or malformed one
-// is also read as empty, with `problem` saying what is wrong ("PATH: ...").
-struct CalibrationCache {
-  std::vector<Calibration> entries;
-  std::string problem;
-};
-CalibrationCache read_calibration_cache(const std::string& path);
-
-// The entry for `key`, if the cache has one.
-std::optional<Calibration> find_calibration(const CalibrationCache& cache, const CalibrationKey& key);
-
-// Adds `c` to the entries, replacing any with the same key.
-void put_calibration(CalibrationCache& cache, const Calibration& c);
-
-// Creates the folder of the cache file `path` if it does not exist. Throws RunError naming it.
-void create_cache_folder(const std::string& path);
-// Writes the entries atomically, creating the folder if needed. Throws RunError naming the path.
-void write_calibration_cache(const std::string& path, const CalibrationCache& cache);
-
-// One entry as the cache file and `mnet calibrate --format json` write it.
-nlohmann::json calibration_json(const Calibration& c);
 
 // The ceiling as reports show it.
 GemmCeiling gemm_ceiling(const Calibration& c, const std::string& cache_file);

@@ -5,7 +5,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-#include "report/latency_json.h"
+#include "report/latency_report.h"
 #include "run/executor.h"
 
 namespace mnet {

@@ -1,3 +1,4 @@
+// What `mnet profile` prints: the per-layer table and the by-type breakdown, with timings.
 #pragma once
 #include <string>
 

@@ -1,3 +1,4 @@
+// Rendering tables as text, CSV and Markdown; JSON text that survives non-UTF-8 names.
 #include "report/table.h"
 
 #include <algorithm>

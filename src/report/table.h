@@ -1,3 +1,4 @@
+// Output formats (table, JSON, CSV, Markdown), a table printer and the number formats reports share.
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 #include <string>

@@ -1,3 +1,5 @@
+// The executor: a graph and its weights planned once (run/fuse.h, prepare_ops.h, chain_bands.h,
+// plan_buffers.h) and run many times; and the memory a run needs, estimated before any of it.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -67,7 +69,9 @@ PlannedMemory planned_memory(const MemoryEstimate& estimate);
 using NodeObserver = std::function<void(int node, int64_t nanoseconds)>;
 
 // Graph + weights → a plan: BatchNorm folded into the producing convolution, activations fused
-// into their producer where it is the only consumer, activation buffers assigned once and reused.
+// into their producer where it is the only consumer, chains of convolutions run band by band,
+// activation buffers assigned once and reused. Temporary memory comes from the running threads'
+// scratch arenas (kernels/scratch.h).
 class Executor {
  public:
   Executor(const Graph& graph, const WeightMap& weights, const ExecOptions& options);
@@ -88,7 +92,8 @@ class Executor {
   struct Step;
   std::vector<Step> steps_;
   std::vector<std::vector<float>> buffers_;
-  std::vector<float> scratch_;
+  std::vector<const float*> inputs_;  // a step's inputs, reserved for the widest: runs allocate nothing
+  int64_t scratch_floats_ = 0;  // RunContext::scratch: the largest Op::scratch_floats() of the plan
   std::vector<int> runs_in_;
   int output_buffer_ = -1;
   Shape input_shape_, output_shape_;

@@ -1,3 +1,4 @@
+// FlatBuffers tables, vectors and strings read with every offset checked.
 #include "tflite/flatbuffer.h"
 
 #include <cstring>

@@ -1,3 +1,4 @@
+// A strict, bounds-checked FlatBuffers reader for .tflite files.
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -1,4 +1,4 @@
-// TFLite graph → mnet config + weights. Operators map one to one onto primitive layers, except
+// TFLite graph → mnet model spec + weights. Operators map one to one onto primitive layers, except
 // V3's squeeze-excite (AVERAGE_POOL_2D → CONV_2D → CONV_2D → ADD 3 → MUL 1/6 → MUL), which becomes
 // one `se` layer, and the edge operators (QUANTIZE, DEQUANTIZE, RESHAPE of a vector) that only
 // rename a tensor.
@@ -10,7 +10,6 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -22,8 +21,6 @@
 namespace mnet {
 
 namespace {
-
-using nlohmann::json;
 
 // The gate's constants may differ from 3 and 1/6 by this fraction of their value: V3-small's uint8
 // constants are 3 exactly and 0.16667 (2e-5 off); anything further is another function.
@@ -47,7 +44,7 @@ struct Importer {
   const TfliteModel& m;
   bool fake_quant;
   ImportedModel out;
-  json layers = json::array();
+  std::vector<LayerSpec>& layers = out.spec.layers;
   std::map<int, std::string> node_of;  // tensor index → mnet node producing it
   // Every name the imported model uses, layers' and weights' alike, so that no two layers share
   // a name or declare the same weight ("s.fc1.weight" of SE layer "s" and of conv "s.fc1").
@@ -98,7 +95,7 @@ struct Importer {
     std::string full = tensor(tensor_index).name;
     full = full.substr(0, full.find(';'));
     // Names come from the file: keep them printable ASCII (found by tests/fuzz/fuzz_tflite: invalid
-    // UTF-8 made the config's JSON dump throw). Weights and config then agree on every name.
+    // UTF-8 made the saved config's JSON dump throw). Weights, graph and config then agree on every name.
     for (char& ch : full)
       if (uint8_t(ch) < 0x20 || uint8_t(ch) > 0x7e) ch = '_';
     std::vector<std::string> parts;
@@ -165,16 +162,27 @@ struct Importer {
     }
   }
 
+  static LayerSpec layer_of(const char* type, Attrs attrs = {}) {
+    LayerSpec l;
+    l.type = type;
+    l.attrs = std::move(attrs);
+    return l;
+  }
+  // Appends `layer`, located as a config's "/layers/N" so that its errors read as they would there.
+  void append(LayerSpec layer) {
+    layer.origin = "/layers/" + std::to_string(layers.size());
+    layers.push_back(std::move(layer));
+  }
+
   // Returns the layer's name (a fake_quant after it takes over the tensor).
-  std::string add_layer(int op, json layer, int out_tensor, const std::vector<int>& in_tensors,
+  std::string add_layer(int op, LayerSpec layer, int out_tensor, const std::vector<int>& in_tensors,
                         const std::vector<std::string>& derived = kNoWeights) {
     count_work();
     std::string name = name_for(op, out_tensor, derived);
-    layer["name"] = name;
-    layer["inputs"] = json::array();
-    for (int t : in_tensors) layer["inputs"].push_back(input_node(op, t));
-    bool probabilities = layer["type"] == "softmax";
-    layers.push_back(std::move(layer));
+    layer.name = name;
+    for (int t : in_tensors) layer.inputs.push_back(input_node(op, t));
+    bool probabilities = layer.type == "softmax";
+    append(std::move(layer));
     node_of[out_tensor] = name;
     // Kept in float: the classifier's probabilities, whose 1/256 steps would only hide detail.
     const TfliteTensor& t = tensor(out_tensor);
@@ -182,9 +190,15 @@ struct Importer {
     bool u8 = t.type == tflite_type::kUint8, s8 = t.type == tflite_type::kInt8;
     if (!u8 && !s8) return name;
     check_activation_scale(op, out_tensor, u8 ? 0 : -128, u8 ? 255 : 127);
-    json q = {{"type", "fake_quant"}, {"name", name + ".q"}, {"inputs", json::array({name})}, {"scale", t.scale[0]},
-              {"zero_point", t.zero_point[0]}, {"qmin", u8 ? 0 : -128}, {"qmax", u8 ? 255 : 127}};
-    layers.push_back(std::move(q));
+    Attrs grid;
+    grid.set("scale", AttrValue::of_number(t.scale[0]));
+    grid.set("zero_point", AttrValue::of_int(t.zero_point[0]));
+    grid.set("qmin", AttrValue::of_int(u8 ? 0 : -128));
+    grid.set("qmax", AttrValue::of_int(u8 ? 255 : 127));
+    LayerSpec q = layer_of("fake_quant", std::move(grid));
+    q.name = name + ".q";
+    q.inputs = {name};
+    append(std::move(q));
     node_of[out_tensor] = name + ".q";
     return name;
   }
@@ -224,13 +238,13 @@ struct Importer {
     if (f.shape[1] != f.shape[2]) fail(op, "only square kernels are supported, got " + shape_to_string(f.shape));
     if (o.stride_h != o.stride_w) fail(op, "only equal strides are supported");
     if (o.dilation_h != 1 || o.dilation_w != 1) fail(op, "dilation is not supported");
-    json layer = {{"type", depthwise ? "dwconv" : "conv"},
-                  {"kernel", f.shape[1]},
-                  {"stride", o.stride_h},
-                  {"bias", true},
-                  {"act", act_of(op)}};
-    if (o.padding == TflitePadding::kSame) layer["pad"] = "same";
-    else layer["pad"] = 0;
+    LayerSpec layer = layer_of(depthwise ? "dwconv" : "conv");
+    Attrs& a = layer.attrs;
+    a.set("kernel", AttrValue::of_int(f.shape[1]));
+    a.set("stride", AttrValue::of_int(o.stride_h));
+    a.set("bias", AttrValue::of_bool(true));
+    a.set("act", AttrValue::of_string(act_of(op)));
+    a.set("pad", o.padding == TflitePadding::kSame ? AttrValue::of_string("same") : AttrValue::of_int(0));
     std::vector<float> weight;
     int64_t out_c;
     if (depthwise) {
@@ -244,7 +258,7 @@ struct Importer {
           for (int64_t ch = 0; ch < c; ++ch) weight[(ch * k + y) * k + x] = f.data[(y * k + x) * c + ch];
     } else {
       out_c = f.shape[0];
-      layer["out"] = out_c;
+      a.set("out", AttrValue::of_int(out_c));
       weight = ohwi_to_oihw(f);
     }
     std::vector<float> bias(size_t(out_c), 0.0f);
@@ -344,7 +358,11 @@ struct Importer {
     if (sq2 != sq || c2 != c) fail(op, "squeeze-excite convolutions do not chain");
     std::string act = act_of(fc1);
     if (act == "none") act = "relu";  // the reference V3 uses ReLU between the two FCs
-    json layer = {{"type", "se"}, {"squeeze", sq}, {"act", act}, {"gate", "hsigmoid"}};
+    Attrs a;
+    a.set("squeeze", AttrValue::of_int(sq));
+    a.set("act", AttrValue::of_string(act));
+    a.set("gate", AttrValue::of_string("hsigmoid"));
+    LayerSpec layer = layer_of("se", std::move(a));
     std::string name = add_layer(op, layer, mul.outputs[0], {x}, kSqueezeExciteWeights);
     auto bias = [&](int conv_op) {
       if (m.ops[conv_op].inputs.size() < 3) fail(op, "squeeze-excite convolution has no bias");
@@ -376,7 +394,7 @@ struct Importer {
       std::vector<float> hw{1, 2};
       if (axes.data != hw) fail(op, "only the mean over height and width is supported");
     }
-    add_layer(op, {{"type", "gap"}}, o.outputs[0], {o.inputs[0]});
+    add_layer(op, layer_of("gap"), o.outputs[0], {o.inputs[0]});
   }
 
   TensorData dequantize_axes(int op, int t) const {
@@ -449,16 +467,13 @@ struct Importer {
           break;
         case tflite_op::kSoftmax:
           if (o.beta != 1.0f) fail(op, "only beta 1 is supported");
-          add_layer(op, {{"type", "softmax"}}, o.outputs[0], {o.inputs[0]});
+          add_layer(op, layer_of("softmax"), o.outputs[0], {o.inputs[0]});
           break;
-        case tflite_op::kHardSwish: add_layer(op, {{"type", "hswish"}}, o.outputs[0], {o.inputs[0]}); break;
-        case tflite_op::kLogistic: add_layer(op, {{"type", "sigmoid"}}, o.outputs[0], {o.inputs[0]}); break;
-        case tflite_op::kRelu: add_layer(op, {{"type", "relu"}}, o.outputs[0], {o.inputs[0]}); break;
-        case tflite_op::kRelu6: add_layer(op, {{"type", "relu6"}}, o.outputs[0], {o.inputs[0]}); break;
-        case tflite_op::kAdd:
-          if (constant(o.inputs[0]) || constant(o.inputs[1])) fail(op, "adding a constant is only supported inside squeeze-excite" + why_not_squeeze_excite(op));
-          add_layer(op, {{"type", "add"}, {"act", act_of(op)}}, o.outputs[0], {o.inputs[0], o.inputs[1]});
-          break;
+        case tflite_op::kHardSwish: add_layer(op, layer_of("hswish"), o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kLogistic: add_layer(op, layer_of("sigmoid"), o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kRelu: add_layer(op, layer_of("relu"), o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kRelu6: add_layer(op, layer_of("relu6"), o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kAdd: residual_add(op); break;
         case tflite_op::kMul:
           if (!se_at.count(op))
             fail(op, "MUL is only supported as the last step of squeeze-excite" + why_not_squeeze_excite(op));
@@ -470,8 +485,17 @@ struct Importer {
     }
     auto last = node_of.find(m.outputs[0]);
     if (last == node_of.end() || layers.empty()) throw InputError(m.path + ": tflite: the output tensor is never computed");
-    if (layers.back()["name"] != last->second)
+    if (layers.back().name != last->second)
       throw InputError(m.path + ": tflite: the output tensor is not produced by the last operator");
+  }
+
+  void residual_add(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (constant(o.inputs[0]) || constant(o.inputs[1]))
+      fail(op, "adding a constant is only supported inside squeeze-excite" + why_not_squeeze_excite(op));
+    Attrs a;
+    a.set("act", AttrValue::of_string(act_of(op)));
+    add_layer(op, layer_of("add", std::move(a)), o.outputs[0], {o.inputs[0], o.inputs[1]});
   }
 
   void fully_connected(int op) {
@@ -479,7 +503,11 @@ struct Importer {
     if (o.inputs.size() < 2 || !constant(o.inputs[1])) fail(op, "needs constant weights");
     TensorData w = dequantize(m, o.inputs[1]);
     if (w.shape.size() != 2) fail(op, "weights must be [out, in]");
-    json layer = {{"type", "fc"}, {"out", w.shape[0]}, {"bias", true}, {"act", act_of(op)}};
+    Attrs a;
+    a.set("out", AttrValue::of_int(w.shape[0]));
+    a.set("bias", AttrValue::of_bool(true));
+    a.set("act", AttrValue::of_string(act_of(op)));
+    LayerSpec layer = layer_of("fc", std::move(a));
     std::vector<float> bias(size_t(w.shape[0]), 0.0f);
     if (o.inputs.size() >= 3 && o.inputs[2] >= 0) bias = dequantize(m, o.inputs[2]).data;
     std::string name = add_layer(op, layer, o.outputs[0], {o.inputs[0]}, kWeightAndBias);
@@ -487,7 +515,8 @@ struct Importer {
     put_weight(op, name + ".bias", std::move(bias));
   }
 
-  json config() const {
+  // The model's own fields around the layers run() appended.
+  void describe_model() {
     const TfliteTensor& in = tensor(m.inputs[0]);
     double mean = 127.5, stdev = 127.5;
     if (in.quantized()) {
@@ -495,17 +524,16 @@ struct Importer {
       mean = double(in.zero_point[0]);
       stdev = 1.0 / double(in.scale[0]);
     }
-    json c;
-    c["name"] = std::filesystem::path(m.path).stem().string();
-    c["description"] = "imported by mnet from " + std::filesystem::path(m.path).filename().string() +
+    ModelSpec& spec = out.spec;
+    spec.source = m.path;
+    spec.name = std::filesystem::path(m.path).stem().string();
+    spec.description = "imported by mnet from " + std::filesystem::path(m.path).filename().string() +
                        (m.description.empty() ? "" : " (" + m.description + ")");
-    c["resolution"] = in.shape[1];
-    c["preprocess"] = {{"crop", "central_fraction"},
-                       {"central_fraction", 0.875},
-                       {"mean", {mean, mean, mean}},
-                       {"std", {stdev, stdev, stdev}}};
-    c["layers"] = layers;
-    return c;
+    spec.resolution = in.shape[1];
+    spec.preprocess.crop = "central_fraction";
+    spec.preprocess.central_fraction = 0.875;
+    spec.preprocess.mean = {mean, mean, mean};
+    spec.preprocess.std = {stdev, stdev, stdev};
   }
 };
 
@@ -515,8 +543,7 @@ ImportedModel import_tflite(const std::string& path, const ImportOptions& option
   TfliteModel model = read_tflite(path);
   Importer imp(model, options.fake_quant);
   imp.run();
-  // The file name and the model's description may hold any bytes; invalid UTF-8 becomes U+FFFD.
-  imp.out.config_json = imp.config().dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+  imp.describe_model();
   imp.out.labels = model.labels;
   imp.out.labels_file = model.labels_file;
   imp.out.notes = model.notes;

@@ -1,15 +1,18 @@
+// Importing a TensorFlow Lite model as an mnet model spec with float weights.
 #pragma once
 #include <string>
 #include <vector>
 
+#include "graph/spec.h"
 #include "weights/weights.h"
 
 namespace mnet {
 
-// A TFLite model mapped onto mnet's own format: a config in mnet's JSON (primitive layers with
-// explicit inputs), float weights by mnet's names, and the class labels it carries (may be empty).
+// A TFLite model mapped onto mnet's own terms: a spec of primitive layers with explicit inputs
+// (config/build_graph.h makes the graph of it, config/write_config.h the config text), float weights by mnet's
+// names, and the class labels it carries (may be empty).
 struct ImportedModel {
-  std::string config_json;
+  ModelSpec spec;
   WeightMap weights;
   std::vector<std::string> labels;
   std::string labels_file;         // the name the model's metadata gives its labels, if any
@@ -23,7 +26,7 @@ struct ImportOptions {
 };
 
 // Quantized tensors are dequantized into float weights; the input quantization becomes the
-// config's preprocessing; activations that TOCO folded into uint8 output ranges ([0, 6] or
+// spec's preprocessing; activations that TOCO folded into uint8 output ranges ([0, 6] or
 // [0, max]) become explicit ReLU6 / ReLU. Unsupported operators or shapes are InputErrors naming
 // the operator.
 ImportedModel import_tflite(const std::string& path, const ImportOptions& options = {});

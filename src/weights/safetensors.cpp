@@ -1,3 +1,4 @@
+// The safetensors reader (its JSON header parsed strictly) and writer.
 #include "weights/safetensors.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// Reading and writing safetensors files (F32/F64/F16/BF16), strictly and with bounded memory.
 #pragma once
 #include <cstdint>
 #include <functional>

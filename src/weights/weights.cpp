@@ -1,3 +1,4 @@
+// Loading and checking weights against the graph, random weights, saving as safetensors.
 #include "weights/weights.h"
 
 #include <cmath>

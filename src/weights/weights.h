@@ -1,3 +1,4 @@
+// Weight maps: loading, checking against a graph's declarations, saving, and random weights.
 #pragma once
 #include <cstdint>
 #include <map>

@@ -1,7 +1,8 @@
 // Bytes → read_tflite → dequantize of every constant tensor → load_model, which imports the model
-// into an mnet config and weights, builds the graph and checks the weights against it (what
-// `mnet classify/run model.tflite` do before running). read_tflite takes a path, so each input
-// goes through a per-process file on tmpfs.
+// into an mnet model spec and weights, builds the graph and checks the weights against it (what
+// `mnet classify/run model.tflite` do before running), then writes the spec as `mnet import` saves
+// it and reads that back. read_tflite takes a path, so each input goes through a per-process file
+// on tmpfs.
 // InputError is the expected answer to bad input; anything else is a finding.
 #include <unistd.h>
 
@@ -11,8 +12,11 @@
 #include <cstdlib>
 #include <string>
 
+#include "config/config.h"
+#include "config/write_config.h"
 #include "core/error.h"
 #include "model/model.h"
+#include "tflite/import.h"
 #include "tflite/model.h"
 
 namespace {
@@ -45,6 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
     }
     mnet::load_model(path, {});
+    // What `mnet import` would save must read back: a config the reader refuses is a finding.
+    const mnet::ImportedModel imported = mnet::import_tflite(path);
+    const std::string config = mnet::write_config(imported.spec);
+    try {
+      mnet::parse_config(config, path);
+    } catch (const mnet::InputError& e) {
+      std::fprintf(stderr, "the imported model's config does not read back: %s\n", e.what());
+      std::abort();
+    }
   } catch (const mnet::InputError&) {
   }
   return 0;

@@ -1,0 +1,14 @@
+// The executor's second pass: binds each step's layer to its weights (BatchNorm folded in, the
+// activation fused) and gives it an Op.
+#pragma once
+#include "graph/graph.h"
+#include "run/plan.h"
+#include "weights/weights.h"
+
+namespace mnet {
+
+// Takes a plan from fuse() and the graph's weights (each declared tensor present, as
+// load_weights and random_weights give them); gives every step its op. The weights are copied.
+void prepare_ops(Plan& plan, const Graph& graph, const WeightMap& weights);
+
+}  // namespace mnet
