@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "common.h"
@@ -25,6 +26,9 @@ void error_line(const std::string& msg) { std::fprintf(stderr, "mnet: error: %s\
 // re-runs itself once with them set unless the user chose a policy.
 void prefer_short_openmp_spinning(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY")) return;
+  // Under valgrind, /proc/self/exe is valgrind itself: re-running it would end the program (and
+  // untraced children would escape the tool). Its preloaded core library says it is there.
+  if (const char* preload = std::getenv("LD_PRELOAD"); preload && std::strstr(preload, "vgpreload")) return;
   setenv("OMP_WAIT_POLICY", "passive", 1);
   setenv("GOMP_SPINCOUNT", "30000", 0);
   execv("/proc/self/exe", argv);  // returns only on failure: then go on as we are

@@ -139,6 +139,8 @@ TEST_CASE("chain_bands: a V2 block's expand, depthwise and project chain on a 11
     Plan plan = fuse(g, true);
     prepare_ops(plan, g, random_weights(g, 2));
     REQUIRE(plan.steps.size() == 3);
+    std::string kernels;  // what the chain says it runs: its three ops' kernels, in order
+    for (const PlanStep& step : plan.steps) kernels += (kernels.empty() ? "" : " > ") + step.op->kernel_name();
     const std::vector<float> x = testing::random_values(size_t(g.input().out.elements()), 1, 4);
     // Layer by layer first: chaining takes the ops.
     std::vector<std::vector<float>> values{x};
@@ -159,6 +161,9 @@ TEST_CASE("chain_bands: a V2 block's expand, depthwise and project chain on a 11
     CHECK(plan.steps[0].last == project);
     CHECK(plan.steps[0].out == g.output().out);
     for (size_t i = 1; i < g.nodes.size(); ++i) CHECK(plan.runs_in[i] == project);
+    const std::string name = plan.steps[0].op->kernel_name();
+    CHECK_THAT(name, Catch::Matchers::StartsWith("bands of "));
+    CHECK_THAT(name, Catch::Matchers::EndsWith(" rows: " + kernels));
     for (int threads : {1, 2})  // the same kernels summing in the same order: identical results
       CHECK(run_op(*plan.steps[0].op, x, g.output().out.elements(), threads) == values.back());
   }

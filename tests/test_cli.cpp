@@ -247,3 +247,19 @@ TEST_CASE("the cost tables pasted in README.md and docs/ are what mnet prints no
   CHECK(check.exit_code == 0);
   CHECK(check.err.empty());
 }
+
+TEST_CASE("mnet runs under valgrind: it does not re-execute valgrind itself to set OpenMP's wait policy") {
+#ifdef MNET_SANITIZED
+  WARN("skipped: a sanitizer build does not run under valgrind");
+#else
+  if (run_command("command -v valgrind").exit_code != 0) {
+    WARN("skipped: valgrind is not installed");
+    return;
+  }
+  CommandResult r = run_command("valgrind --tool=none --error-exitcode=9 " + std::string(MNET_BINARY) + " --version");
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, StartsWith("mnet "));
+  CHECK_THAT(r.err, !Contains("cannot run"));
+#endif
+}

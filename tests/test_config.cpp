@@ -525,3 +525,15 @@ TEST_CASE("a spec written by write_config reads back into the same graph") {
   nan.layers[1].attrs.set("scale", AttrValue::of_number(std::nan("")));
   CHECK_THROWS_WITH(write_config(nan), "spec.tflite: /layers/1 (fake_quant 'c.q'): 'scale' is nan, which a JSON config cannot hold");
 }
+
+TEST_CASE("a long unknown type, key, activation or input name is quoted cut, so the error stays one short line") {
+  const std::string huge(5000, 'x');
+  for (const std::string& layer :
+       {R"({"type": ")" + huge + R"("})", R"({"type": "relu", ")" + huge + R"(": 1})",
+        R"({"type": "dw_separable", "out": 8, "act": ")" + huge + R"("})", R"({"type": "relu", "inputs": [")" + huge + R"("]})"}) {
+    const std::string error = error_of(R"({"name": "t", "resolution": 16, "layers": [)" + layer + "]}");
+    INFO(error.substr(0, 300));
+    CHECK_THAT(error, Contains("xxx..."));
+    CHECK(error.size() < 400);
+  }
+}

@@ -1,5 +1,5 @@
 // JSON → Graph. Rows of the papers' tables (kRowTypes: conv_bn, dw_separable, ...) expand here
-// into primitive layers; each primitive layer joins the graph through add_layer (graph/spec.h).
+// into primitive layers; each primitive layer joins the graph through add_layer (config/build_graph.h).
 #include "config/config.h"
 
 #include <cmath>
@@ -102,7 +102,7 @@ Act act_from(Builder& b, Attrs& attrs, const std::string& key, Act fallback) {
   if (name == "RE") return Act::relu;
   if (name == "HS") return Act::hswish;
   Act a;
-  if (!parse_act(name, &a)) b.fail("unknown activation '" + name + "' for '" + key + "'");
+  if (!parse_act(name, &a)) b.fail("unknown activation '" + cut(name) + "' for '" + key + "'");
   return a;
 }
 
@@ -276,7 +276,7 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
       if (!in.is_string()) b.fail("'inputs' must be a list of layer names");
       int node = b.graph.find(in.get<std::string>());
       if (node < 0)
-        b.fail("input '" + in.get<std::string>() + "' is not an earlier layer (layers may only read layers above them)");
+        b.fail("input '" + cut(in.get<std::string>()) + "' is not an earlier layer (layers may only read layers above them)");
       inputs.push_back(node);
     }
     if (inputs.size() == 1) b.last = inputs[0];
@@ -320,7 +320,7 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
   }
   std::vector<std::string> types = layer_types();
   if (std::find(types.begin(), types.end(), type) == types.end())
-    b.fail("unknown layer type '" + type + "' (blocks: " + join_names(row_types()) + "; layers: " + join_names(types) + ")");
+    b.fail("unknown layer type '" + cut(type) + "' (blocks: " + join_names(row_types()) + "; layers: " + join_names(types) + ")");
   b.add(type, node_name, std::move(attrs));
 }
 

@@ -101,7 +101,7 @@ bool Attrs::get_bool(const std::string& key, bool fallback) {
 
 void Attrs::check_all_read() const {
   for (const auto& kv : values_)
-    if (!read_.count(kv.first)) throw LayerError("unknown key '" + kv.first + "'");
+    if (!read_.count(kv.first)) throw LayerError("unknown key '" + cut_for_message(kv.first) + "'");
 }
 
 std::string format_number(double v) {

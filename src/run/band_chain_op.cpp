@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string>
 
 #include "graph/row_bands.h"
 #include "kernels/scratch.h"
@@ -22,6 +23,13 @@ class BandChainOp : public Op {
   int band_rows = 1;                        // depthwise output rows per band
 
   int bands() const { return (d.out_h + band_rows - 1) / band_rows; }
+
+  // "bands of 8 rows: gemm_packed_avx512 > depthwise_direct_avx512 > gemm_packed_avx512".
+  std::string kernel_name() const override {
+    std::string names;
+    for (const auto& op : owned) names += (names.empty() ? "" : " > ") + op->kernel_name();
+    return "bands of " + std::to_string(band_rows) + " rows: " + names;
+  }
 
   void run(const std::vector<const float*>& inputs, float* out, RunContext& ctx) override {
     const int count = bands();
