@@ -404,7 +404,7 @@ TEST_CASE("an unknown layer type is refused listing every row and layer type fro
   const std::string e = error_of(config_with(R"({"type": "bogus"})"));
   CHECK_THAT(e, Contains("bad.json: /layers/0 (bogus): unknown layer type 'bogus' (blocks: conv_bn, dw_separable, "
                          "inverted_residual, bneck; layers: conv, dwconv, bn, relu, relu6, hswish, hsigmoid, sigmoid, "
-                         "add, gap, fc, se, softmax, fake_quant)"));
+                         "add, concat, channel_shuffle, gap, maxpool, avgpool, flatten, dropout, lrn, fc, se, softmax, fake_quant)"));
   REQUIRE(row_types().size() == 4);
   for (const std::string& row : row_types()) {
     INFO(row);

@@ -270,7 +270,9 @@ void parse_layer(Builder& b, const json& entry, size_t index, std::map<std::stri
 
   if (auto it = entry.find("inputs"); it != entry.end()) {
     if (!it->is_array() || it->empty()) b.fail("'inputs' must be a non-empty list of layer names");
-    if (it->size() > 1 && type != "add") b.fail("only 'add' takes more than one input");
+    // A block reads one input; a layer's own count (add 2, concat 2 or more) is checked by Graph::add.
+    if (it->size() > 1 && find_registered(kRowTypes, type))
+      b.fail("'" + cut(type) + "' is a block and takes 1 input, got " + std::to_string(it->size()));
     std::vector<int> inputs;
     for (const auto& in : *it) {
       if (!in.is_string()) b.fail("'inputs' must be a list of layer names");

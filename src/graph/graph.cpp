@@ -22,9 +22,10 @@ int Graph::add(std::string node_name, std::unique_ptr<Layer> layer, std::vector<
   if (int(nodes.size()) >= kMaxNodes)
     throw LayerError("too many layers (limit kMaxNodes = " + std::to_string(kMaxNodes) + ")");
   if (find(node_name) >= 0) throw LayerError("duplicate layer name '" + node_name + "'");
-  if (int(inputs.size()) != layer->arity())
-    throw LayerError("takes " + std::to_string(layer->arity()) + " input(s), got " +
-                     std::to_string(inputs.size()));
+  const int arity = layer->arity();
+  if (arity == Layer::kTwoOrMoreInputs ? inputs.size() < 2 : int(inputs.size()) != arity)
+    throw LayerError("takes " + (arity == Layer::kTwoOrMoreInputs ? std::string("2 or more") : std::to_string(arity)) +
+                     " input(s), got " + std::to_string(inputs.size()));
   Node n;
   for (int i : inputs) {
     count_work();

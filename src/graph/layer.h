@@ -70,7 +70,9 @@ class Layer {
   virtual ~Layer() = default;
   virtual std::string type() const = 0;
   virtual std::string summary() const { return ""; }  // "k3 s2 g32 relu6": what `mnet info` shows
-  virtual int arity() const { return 1; }             // number of inputs
+  // Number of inputs, or kTwoOrMoreInputs (concat), where infer_shape checks the layer's own limit.
+  static constexpr int kTwoOrMoreInputs = -1;
+  virtual int arity() const { return 1; }
   virtual Shape infer_shape(const std::vector<Shape>& in) const = 0;  // throws LayerError
   virtual std::vector<WeightDecl> weights(const std::vector<Shape>& in, const Shape& out) const {
     (void)in;

@@ -14,7 +14,14 @@ std::unique_ptr<Layer> make_hswish(Attrs&);
 std::unique_ptr<Layer> make_hsigmoid(Attrs&);
 std::unique_ptr<Layer> make_sigmoid(Attrs&);
 std::unique_ptr<Layer> make_add(Attrs&);
+std::unique_ptr<Layer> make_concat(Attrs&);
+std::unique_ptr<Layer> make_channel_shuffle(Attrs&);
 std::unique_ptr<Layer> make_global_avgpool(Attrs&);
+std::unique_ptr<Layer> make_maxpool(Attrs&);
+std::unique_ptr<Layer> make_avgpool(Attrs&);
+std::unique_ptr<Layer> make_flatten(Attrs&);
+std::unique_ptr<Layer> make_dropout(Attrs&);
+std::unique_ptr<Layer> make_lrn(Attrs&);
 std::unique_ptr<Layer> make_fully_connected(Attrs&);
 std::unique_ptr<Layer> make_squeeze_excite(Attrs&);
 std::unique_ptr<Layer> make_softmax(Attrs&);
@@ -31,7 +38,14 @@ constexpr Registration<LayerFactory> kLayerTypes[] = {
     {"hsigmoid", make_hsigmoid},
     {"sigmoid", make_sigmoid},
     {"add", make_add},
+    {"concat", make_concat},
+    {"channel_shuffle", make_channel_shuffle},
     {"gap", make_global_avgpool},
+    {"maxpool", make_maxpool},
+    {"avgpool", make_avgpool},
+    {"flatten", make_flatten},
+    {"dropout", make_dropout},
+    {"lrn", make_lrn},
     {"fc", make_fully_connected},
     {"se", make_squeeze_excite},
     {"softmax", make_softmax},
