@@ -1,5 +1,7 @@
 // Helpers every layer file shares: reading an activation key and taking a prepared weight.
 #pragma once
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,5 +37,15 @@ class ElementwiseLayer : public Layer {
 };
 
 inline const float* data_or_null(const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
+
+// Copies its one input: the op of layers that change only the shape (flatten) or nothing at
+// inference (dropout).
+class CopyOp : public Op {
+ public:
+  int64_t n = 0;  // elements
+  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
+    std::copy(in[0], in[0] + n, out);
+  }
+};
 
 }  // namespace mnet

@@ -1,6 +1,5 @@
 // Flatten: [C, H, W] → [C·H·W, 1, 1] before a classifier's fully connected layers (AlexNet, VGG).
 // The engine stores maps channel-major, so the values keep their order: a copy.
-#include <algorithm>
 #include <climits>
 
 #include "layers/common.h"
@@ -20,14 +19,6 @@ class Flatten : public Layer {
   }
   LayerCost cost(const std::vector<Shape>&, const Shape&) const override { return {}; }
   std::unique_ptr<Op> prepare(const PrepareArgs& args) const override;
-};
-
-class CopyOp : public Op {
- public:
-  int64_t n = 0;
-  void run(const std::vector<const float*>& in, float* out, RunContext&) override {
-    std::copy(in[0], in[0] + n, out);
-  }
 };
 
 std::unique_ptr<Op> Flatten::prepare(const PrepareArgs& args) const {
