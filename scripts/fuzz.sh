@@ -3,12 +3,14 @@
 # libFuzzer + ASan + UBSan (clang).
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]     default: 60 s each, all targets
 # Targets: config safetensors npy tflite image cli output. They run one after another. The growing corpus
-# is kept in build-fuzz/corpus/<target>/ between runs; the committed seeds (tests/fuzz/corpus/),
-# the npy/safetensors/tflite seeds tests/fuzz/make_seeds.py writes at each run,
-# configs/*.json and the models and images of $MNET_TESTDATA (default ../shared/testdata) are
-# read as extra seeds, and so are the inputs that once crashed (tests/fuzz/regressions/<target>/).
+# is kept in build-fuzz/corpus/<target>/ between runs; the committed text seeds (tests/fuzz/corpus/),
+# the binary seeds tests/fuzz/make_seeds.py writes at each run (npy, safetensors, tflite, image,
+# each with the inputs that once broke that reader), configs/*.json and the models and images of
+# $MNET_TESTDATA (default ../shared/testdata) are read as extra seeds, and so are the config
+# inputs that once crashed (tests/fuzz/regressions/config/).
 # Crashing, hanging or out-of-memory inputs go to build-fuzz/findings/<target>/ and make the script
-# exit 1; each, once fixed, belongs in tests/fuzz/regressions/ and tests/test_bad_input.cpp.
+# exit 1; each, once fixed, gets a generator in tests/fuzz/make_seeds.py (a text input: a file in
+# tests/fuzz/regressions/) and a test in tests/test_bad_input.cpp.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -56,7 +58,7 @@ if [[ -n "$testdata" ]]; then
   seeds_from tflite "${max_len[tflite]}" "$testdata"/models/*.tflite
   seeds_from image "$no_limit" "$testdata"/images/*
 else
-  echo "note: MNET_TESTDATA is not set and ../shared/testdata is absent: tflite and image start from the committed seeds only" >&2
+  echo "note: MNET_TESTDATA is not set and ../shared/testdata is absent: tflite and image start from the generated seeds only" >&2
   seeds_from tflite 0
   seeds_from image 0
 fi
@@ -64,10 +66,10 @@ seeds_from npy 0
 seeds_from safetensors 0
 seeds_from cli 0     # only the committed seeds
 seeds_from output 0
-# The generated npy, safetensors and tflite seeds (model and tensor files are not committed).
+# The generated binary seeds (model, tensor and image files are not committed).
 rm -rf "$build/generated"
-/usr/bin/python3 tests/fuzz/make_seeds.py --out "$build/generated" --only npy,safetensors,tflite 2>/dev/null ||
-  { echo "$0: tests/fuzz/make_seeds.py failed (needs /usr/bin/python3 with numpy)" >&2; exit 1; }
+/usr/bin/python3 tests/fuzz/make_seeds.py --out "$build/generated" --only npy,safetensors,tflite,image 2>/dev/null ||
+  { echo "$0: tests/fuzz/make_seeds.py failed (needs /usr/bin/python3 with numpy and Pillow)" >&2; exit 1; }
 
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1}"

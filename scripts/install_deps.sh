@@ -7,7 +7,7 @@ set -euo pipefail
 
 packages=(g++ cmake make libopenblas-openmp-dev libcli11-dev nlohmann-json3-dev libstb-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3-numpy python3-torch python3-torchvision clang-14 libclang-rt-14-dev)
+  packages+=(python3-numpy python3-pil python3-torch python3-torchvision clang-14 libclang-rt-14-dev)
 fi
 
 missing=()

@@ -435,7 +435,7 @@ TEST_CASE("a .tflite whose tensor names are not UTF-8 imports with printable lay
 // for an omitted one.
 TEST_CASE("a .tflite operator with an omitted required input is rejected naming the operator") {
   TempDir tmp;
-  const std::string path = source_path("tests/fuzz/regressions/tflite/omitted_input.tflite");
+  const std::string path = generated_seed("tflite", "regression_omitted_input.tflite");
   fs::create_directories(tmp.path / "out");
   CommandResult r = run_mnet("import " + quote(path) + " --out " + quote(tmp.file("out/m")));
   require_clean_rejection(r, kExitBadInput, path + ": tflite: ", "operator 5 (HARD_SWISH): input 0 is omitted", tmp.path / "out");
@@ -444,7 +444,7 @@ TEST_CASE("a .tflite operator with an omitted required input is rejected naming 
 // Found by tests/fuzz/fuzz_tflite: dequantizing computed q - zero_point in int64 with INT64_MIN.
 TEST_CASE("a .tflite INT32 zero point outside the int32 range is rejected") {
   TempDir tmp;
-  const std::string path = source_path("tests/fuzz/regressions/tflite/int32_zero_point_int64_min.tflite");
+  const std::string path = generated_seed("tflite", "regression_int32_zero_point_int64_min.tflite");
   fs::create_directories(tmp.path / "out");
   CommandResult r = run_mnet("import " + quote(path) + " --out " + quote(tmp.file("out/m")));
   require_clean_rejection(r, kExitBadInput, path + ": tflite: ", "zero point -9223372036854775808 is outside the range of INT32",

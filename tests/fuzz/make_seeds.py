@@ -3,10 +3,11 @@
 
     make_seeds.py [--out DIR] [--only npy,safetensors,tflite,config,image]
 
-Without --out: the config and image seeds into tests/fuzz/corpus/<target>/, where they are
-committed (rerun to refresh; images need Pillow). With --out: every target (default) into
-DIR/<target>/. The npy, safetensors and tflite seeds are model and tensor files, so they are not
-committed: scripts/fuzz.sh and the tests write them at run time with --out (numpy only). Every seed is a small VALID file, so the fuzzers start from inputs that reach
+Without --out: the config seeds into tests/fuzz/corpus/config/, where they are committed (rerun
+to refresh). With --out: every target (default) into DIR/<target>/. The npy, safetensors, tflite
+and image seeds are binary files, so they are not committed: scripts/fuzz.sh and the tests write
+them at run time with --out (numpy; images also Pillow). Each target also gets the inputs that
+once broke its reader (named regression_*), built here from what made them break. Every seed is a small VALID file, so the fuzzers start from inputs that reach
 deep into each reader. Configs come from configs/ and real models/images from $MNET_TESTDATA at
 run time (scripts/fuzz.sh); neither is copied here.
 """
@@ -52,6 +53,12 @@ def npy_seeds():
     # Refused, but one mutation away from accepted: Fortran order, other dtypes.
     put("npy", "fortran.npy", npy_bytes(np.asfortranarray(np.ones((2, 2), dtype="<f4"))))
     put("npy", "i4.npy", npy_bytes(np.arange(4, dtype="<i4")))
+    # Once broke the reader (found by fuzz_npy, tested in tests/test_bad_input.cpp): a zero
+    # dimension beside dimensions whose product overflows, with no data after the header.
+    # (As found: a leading zero, no space after some commas, space padding and no newline.)
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (5, 08000004, 4, 44,1400700000, 4, 4, 44,0, 3, 4, 4), }"
+    header += b" " * (-(10 + len(header)) % 64)
+    put("npy", "regression_zero_beside_huge_dims.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header)
 
 
 # ---- .safetensors: header length, JSON header padded to 8 bytes, data buffer
@@ -133,6 +140,12 @@ def image_seeds():
     put("image", "progressive.jpg", image_bytes(rgb.resize((9, 17)), "JPEG", progressive=True))
     put("image", "grey.jpg", image_bytes(rgb.convert("L").resize((8, 8)), "JPEG"))
     put("image", "subsampled.jpg", image_bytes(rgb.resize((33, 20)), "JPEG", subsampling=2))
+    # Once broke the decoder (found by fuzz_image, tested in tests/test_bad_input.cpp): a
+    # progressive JPEG whose scan uses a Huffman table no DHT segment defined.
+    sof2 = bytes([0xff, 0xc2, 0x00, 0x11, 0x08, 0x08, 0x11, 0x00, 0x09, 0x03,
+                  0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01])
+    sos = bytes([0xff, 0xda, 0x00, 0x08, 0x01, 0x02, 0x01, 0x01, 0x3f, 0x10])
+    put("image", "regression_undefined_huffman_table.jpg", b"\xff\xd8" + sof2 + sos + b"\x9b\xcc\xff\xd9")
 
 
 def _interlaced_png(pixels):
@@ -166,11 +179,11 @@ if __name__ == "__main__":
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="folder for <target>/ subfolders (default: tests/fuzz/corpus)")
-    parser.add_argument("--only", help="comma-separated targets (default: all with --out, else config,image)")
+    parser.add_argument("--only", help="comma-separated targets (default: all with --out, else config)")
     args = parser.parse_args()
     if args.out:
         CORPUS = args.out
-    only = args.only or (",".join(WRITERS) if args.out else "config,image")
+    only = args.only or (",".join(WRITERS) if args.out else "config")
     for target in only.split(","):
         if target not in WRITERS:
             raise SystemExit(f"make_seeds.py: unknown target '{target}' ({', '.join(WRITERS)})")

@@ -40,10 +40,10 @@ class Writer:
     def obj(self, o):
         if isinstance(o, Table):
             return self.table(o)
-        if isinstance(o, str):
+        if isinstance(o, (str, bytes)):  # bytes: a string that need not be UTF-8
             self.pad_to(4)
             pos = len(self.b)
-            data = o.encode()
+            data = o.encode() if isinstance(o, str) else o
             self.b += struct.pack("<I", len(data)) + data + b"\0"
             return pos
         if isinstance(o, Vec):
@@ -142,19 +142,20 @@ def raw(a):
     return list(np.ascontiguousarray(a).tobytes())
 
 
-def float_model():
-    """conv 3x3 s2 → depthwise 3x3 → mean → fully connected → softmax, float32."""
+def float_model(fc_bias_values=3, conv_name="conv"):
+    """conv 3x3 s2 → depthwise 3x3 → mean → fully connected → softmax, float32. The keywords make
+    the regression inputs: an FC bias of another length, a tensor name that is not UTF-8."""
     rng = np.random.default_rng(4)
     buffers = [buffer(), buffer(raw(rng.standard_normal((4, 3, 3, 3)).astype("<f4"))),
                buffer(raw(np.zeros(4, "<f4"))), buffer(raw(rng.standard_normal((1, 3, 3, 4)).astype("<f4"))),
                buffer(raw(np.ones(4, "<f4"))), buffer(raw(np.array([1, 2], "<i4"))),
-               buffer(raw(rng.standard_normal((3, 4)).astype("<f4"))), buffer(raw(np.zeros(3, "<f4"))),
+               buffer(raw(rng.standard_normal((3, 4)).astype("<f4"))), buffer(raw(np.zeros(fc_bias_values, "<f4"))),
                buffer(list(b"1.14.0\0"))]
     tensors = [tensor("input", [1, 8, 8, 3]), tensor("conv/w", [4, 3, 3, 3], buffer=1),
-               tensor("conv/b", [4], buffer=2), tensor("conv", [1, 4, 4, 4]),
+               tensor("conv/b", [4], buffer=2), tensor(conv_name, [1, 4, 4, 4]),
                tensor("dw/w", [1, 3, 3, 4], buffer=3), tensor("dw/b", [4], buffer=4),
                tensor("dw", [1, 4, 4, 4]), tensor("mean/axes", [2], INT32, buffer=5),
-               tensor("mean", [1, 4]), tensor("fc/w", [3, 4], buffer=6), tensor("fc/b", [3], buffer=7),
+               tensor("mean", [1, 4]), tensor("fc/w", [3, 4], buffer=6), tensor("fc/b", [fc_bias_values], buffer=7),
                tensor("fc", [1, 3]), tensor("prob", [1, 3])]
     ops = [op(0, [0, 1, 2], [3], OPT_CONV, Table({0: S("b", 0), 1: S("i", 2), 2: S("i", 2), 3: S("b", 3)})),
            op(1, [3, 4, 5], [6], OPT_DW, Table({0: S("b", 0), 1: S("i", 1), 2: S("i", 1), 3: S("i", 1),
@@ -167,9 +168,10 @@ def float_model():
     return finish(model(tensors, ops, codes, buffers, [0], [12], meta), "TFL3")
 
 
-def quant_model(with_labels):
+def quant_model(with_labels, hswish_input=10, bias_zero_point=0):
     """uint8 conv (per-tensor) → int8-style per-channel depthwise → add → avg pool → reshape →
-    hard-swish → softmax; optionally with TFLite metadata naming a labels file in an appended zip."""
+    hard-swish → softmax; optionally with TFLite metadata naming a labels file in an appended zip.
+    The keywords make the regression inputs: an omitted input (-1), a zero point outside INT32."""
     rng = np.random.default_rng(5)
     s_in, s_w = 1 / 128, 0.02
     buffers = [buffer(), buffer(raw(rng.integers(0, 256, (2, 1, 1, 3), dtype=np.uint8))),
@@ -178,7 +180,7 @@ def quant_model(with_labels):
                buffer(raw(np.array([1, 2], "<i4"))), buffer(raw(np.array([1, 2], "<i4")))]
     tensors = [tensor("input", [1, 4, 4, 3], UINT8, 0, [s_in], [128]),
                tensor("conv/w", [2, 1, 1, 3], UINT8, 1, [s_w], [120]),
-               tensor("conv/b", [2], INT32, 2, [s_in * s_w], [0]),
+               tensor("conv/b", [2], INT32, 2, [s_in * s_w], [bias_zero_point]),
                tensor("conv", [1, 4, 4, 2], UINT8, 0, [0.05], [0]),
                tensor("dw/w", [1, 3, 3, 2], INT8, 3, [0.01, 0.03], [0, 0], qdim=3),
                tensor("dw/b", [2], INT32, 4, [0.0005, 0.0015], [0, 0]),
@@ -196,7 +198,7 @@ def quant_model(with_labels):
            op(3, [7], [8], OPT_POOL, Table({0: S("b", 1), 1: S("i", 4), 2: S("i", 4), 3: S("i", 4),
                                             4: S("i", 4), 5: S("b", 0)})),
            op(4, [8, 9], [10], OPT_RESHAPE, Table({0: Vec([1, 2], "i")})),
-           op(5, [10], [11]),
+           op(5, [hswish_input], [11]),
            op(6, [11], [12], OPT_SOFTMAX, Table({0: S("f", 1.0)}))]
     codes = [opcode(CONV_2D), opcode(DEPTHWISE_CONV_2D), opcode(ADD), opcode(AVERAGE_POOL_2D), opcode(RESHAPE),
              opcode(HARD_SWISH), opcode(SOFTMAX)]
@@ -220,3 +222,10 @@ def write(put):
     put("float_conv_dw_mean_fc.tflite", float_model())
     put("quant_conv_dw_add_pool.tflite", quant_model(False))
     put("quant_with_labels.tflite", quant_model(True))
+    # Inputs that once broke the reader (found by fuzz_tflite, each tested in tests/test_bad_input.cpp):
+    # an operator input read by position as tensor(-1); q - zero_point computed in int64 with
+    # INT64_MIN; an FC bias longer than the layer; a tensor name that is not UTF-8.
+    put("regression_omitted_input.tflite", quant_model(True, hswish_input=-1))
+    put("regression_int32_zero_point_int64_min.tflite", quant_model(True, bias_zero_point=-2**63))
+    put("regression_fc_bias_mismatch.tflite", float_model(fc_bias_values=4))
+    put("regression_name_not_utf8.tflite", float_model(conv_name=b"c\xffnv"))
