@@ -231,7 +231,7 @@ Cli::Cli()
   root.require_subcommand(1);
   commands = {make_profile_command(root), make_bench_command(root),    make_compare_command(root),
               make_run_command(root),     make_classify_command(root), make_import_command(root),
-              make_info_command(root),    make_calibrate_command(root)};
+              make_info_command(root),    make_calibrate_command(root), make_explain_command(root)};
 }
 
 const Command* Cli::matched() const {

@@ -35,6 +35,7 @@ Command make_run_command(CLI::App& root);
 Command make_classify_command(CLI::App& root);
 Command make_import_command(CLI::App& root);
 Command make_calibrate_command(CLI::App& root);
+Command make_explain_command(CLI::App& root);
 
 // The whole command line: the root parser with every subcommand. main and the CLI fuzz target
 // build it the same way; parsing only fills option variables, running is `Command::run`.

@@ -68,6 +68,41 @@ TEST_CASE("mnet compare prints one row per model with 1x1 and depthwise shares")
   CHECK(lines(r.out) == 6);
 }
 
+TEST_CASE("mnet compare --baseline adds ratio columns and a line per model, the baseline first") {
+  // Not among the models: added as the first row.
+  CommandResult r = run_mnet("compare " + config("mobilenet_v2.json") + " --baseline " + config("mobilenet_v1.json") +
+                             " --cost-only");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, Contains("MAdds ×  params ×"));
+  CHECK(r.out.find("mobilenet_v1") < r.out.find("mobilenet_v2"));
+  CHECK_THAT(r.out, Contains("4,210,088       94.86         3.06    1.00×     1.00×"));
+  // 300,774,272 / 568,740,352 = 0.529; 3,470,760 / 4,210,088 = 0.824; differences -268.0M and -739.3K.
+  CHECK_THAT(r.out, Contains("3.06    1.00×     1.00×\nmobilenet_v2"));
+  CHECK_THAT(r.out, Contains("mobilenet_v2: 0.53× the multiply-adds (-268.0M), 0.82× the params (-739.3K) of mobilenet_v1\n"));
+  // Among the models (named another way): not repeated, stays where it is.
+  CommandResult same = run_mnet("compare " + config("mobilenet_v2.json") + " " + config("../configs/mobilenet_v1.json") +
+                                " --baseline " + config("mobilenet_v1.json") + " --cost-only --format json");
+  REQUIRE(same.exit_code == 0);
+  auto j = nlohmann::json::parse(same.out);
+  REQUIRE(j.size() == 2);
+  CHECK(j[1]["is_baseline"] == true);
+  CHECK(j[0]["is_baseline"] == false);
+  CHECK(j[0]["ratio_to_baseline"]["madds"].get<double>() == Approx(300774272.0 / 568740352.0));
+  CHECK(j[0]["ratio_to_baseline"]["params"].get<double>() == Approx(3470760.0 / 4210088.0));
+  // Timed: a latency ratio, the baseline's own being exactly 1.
+  TempDir tmp;
+  CommandResult timed = run_mnet("compare " + config("tiny_custom.json") + " --baseline " + config("mobilenet_v3_small.json") +
+                                 " --runs 2 --warmup 1 --format csv -o " + tmp.file("c.csv"));
+  REQUIRE(timed.exit_code == 0);
+  const std::string csv = read_text(tmp.file("c.csv"));
+  CHECK_THAT(csv, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,median ms,p10 ms,p90 ms,GFLOP/s,MAdds ×,params ×,latency ×\n"));
+  CHECK_THAT(csv, Contains(",1.0000,1.0000,1.0000\n"));
+  // A baseline that cannot be read is an error naming it.
+  CommandResult missing = run_mnet("compare " + config("mobilenet_v2.json") + " --baseline " + tmp.file("none.json") + " --cost-only");
+  CHECK(missing.exit_code != 0);
+  CHECK_THAT(missing.err, Contains("none.json"));
+}
+
 TEST_CASE("mnet info lists every node with its shapes and weights") {
   CommandResult r = run_mnet("info " + config("mobilenet_v2.json"));
   REQUIRE(r.exit_code == 0);
@@ -218,7 +253,7 @@ TEST_CASE("the man page carries every subcommand's help, and no figure of the ma
   CHECK_THAT(page.out, StartsWith(".TH MNET 1"));
   CommandResult help = run_mnet("--help");
   REQUIRE(help.exit_code == 0);
-  for (const char* c : {"profile", "bench", "compare", "run", "classify", "import", "info", "calibrate"}) {
+  for (const char* c : {"profile", "bench", "compare", "run", "classify", "import", "info", "calibrate", "explain"}) {
     INFO(c);
     CHECK(help.out.find(std::string("\n  ") + c + " ") != std::string::npos);
     CHECK_THAT(page.out, Contains(std::string(".SH \"mnet ") + c + "\""));
@@ -234,7 +269,7 @@ TEST_CASE("the man page carries every subcommand's help, and no figure of the ma
   for (size_t at = 0; (at = listed.find("\n  ", at)) != std::string::npos; ++at)
     if (std::islower(static_cast<unsigned char>(listed[at + 3]))) ++in_help;
   for (size_t at = 0; (at = page.out.find(".SH \"mnet ", at)) != std::string::npos; ++at) ++in_page;
-  CHECK(in_help == 8);
+  CHECK(in_help == 9);
   CHECK(in_page == in_help);
   CHECK_THAT(page.out, !Contains("kMaxMemoryShareOfRam), here"));
   CHECK_THAT(page.out, Contains(".SH \"EXIT STATUS\""));

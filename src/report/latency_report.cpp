@@ -44,10 +44,46 @@ double madds_pct(const CostReport& c, bool depthwise) {
   return c.madds ? 100.0 * double(m) / double(c.madds) : 0;
 }
 
+double ratio(double x, double base) { return base > 0 ? x / base : 0; }
+
+// "2.31×": a ratio as the table prints it.
+std::string times(double r) { return fixed(r, r < 10 ? 2 : 1) + "×"; }
+
+// "+30.3M" / "-1.2M" / "+12.5K": a count's difference with one decimal.
+std::string signed_millions(int64_t d) {
+  const double a = double(d < 0 ? -d : d);
+  return (d < 0 ? "-" : "+") + (a >= 1e6 ? fixed(a / 1e6, 1) + "M" : fixed(a / 1e3, 1) + "K");
+}
+
+// "VGG16: 26.9× the multiply-adds (+14,777.6M), 32.8× the params (+134.1M) and 41.2× the latency
+// (+120.4 ms) of mobilenet_v1": the seed's way of comparing, one line per model.
+std::string baseline_sentences(const std::vector<CompareRow>& rows, size_t base) {
+  const CompareRow& b = rows[base];
+  std::string text;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i == base) continue;
+    const CompareRow& r = rows[i];
+    text += r.cost.model + ": " + times(ratio(double(r.cost.madds), double(b.cost.madds))) + " the multiply-adds (" +
+            signed_millions(r.cost.madds - b.cost.madds) + "), " +
+            times(ratio(double(r.cost.params), double(b.cost.params))) + " the params (" +
+            signed_millions(r.cost.params - b.cost.params) + ")";
+    if (r.latency && b.latency) {
+      const double d = r.latency->median - b.latency->median;
+      text += " and " + times(ratio(r.latency->median, b.latency->median)) + " the median latency (" +
+              (d < 0 ? "-" : "+") + fixed(d < 0 ? -d : d, 2) + " ms)";
+    }
+    text += " of " + b.cost.model + "\n";
+  }
+  return text;
+}
+
 }  // namespace
 
-std::string format_compare(const std::vector<CompareRow>& rows, const MachineInfo* machine, Format format) {
+std::string format_compare(const std::vector<CompareRow>& rows, const MachineInfo* machine, Format format,
+                           std::optional<size_t> baseline) {
   const bool timed = !rows.empty() && rows.front().latency.has_value();
+  if (baseline && *baseline >= rows.size()) baseline.reset();
+  const CompareRow* base = baseline ? &rows[*baseline] : nullptr;
   if (format == Format::json) {
     nlohmann::json j = nlohmann::json::array();
     for (const CompareRow& row : rows) {
@@ -63,6 +99,14 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
         j.back()["latency"] = latency_json(*row.latency);
         if (machine) j.back()["latency"]["threads"] = machine->threads;
       }
+      if (base) {
+        nlohmann::json to_base = {{"baseline", base->cost.model},
+                                  {"madds", ratio(double(r.madds), double(base->cost.madds))},
+                                  {"params", ratio(double(r.params), double(base->cost.params))}};
+        if (row.latency && base->latency) to_base["median_latency"] = ratio(row.latency->median, base->latency->median);
+        j.back()["is_baseline"] = &row == base;
+        j.back()["ratio_to_baseline"] = to_base;
+      }
     }
     return json_text(j);
   }
@@ -72,6 +116,11 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
   if (timed) {
     t.header.insert(t.header.end(), {"median ms", "p10 ms", "p90 ms", "GFLOP/s"});
     t.right_aligned.insert(t.right_aligned.end(), {true, true, true, true});
+  }
+  if (base) {
+    t.header.insert(t.header.end(), {"MAdds ×", "params ×"});
+    if (timed) t.header.push_back("latency ×");
+    t.right_aligned.resize(t.header.size(), true);
   }
   const bool csv = format == Format::csv;
   for (const CompareRow& row : rows) {
@@ -83,13 +132,22 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
       const LatencyStats& l = *row.latency;
       cells.insert(cells.end(), {fixed(l.median, 3), fixed(l.p10, 3), fixed(l.p90, 3), fixed(gflops(r.madds, l.median), 1)});
     }
+    if (base) {
+      // CSV keeps plain numbers; the table and Markdown say "×".
+      auto cell = [&](double x) { return csv ? fixed(x, 4) : times(x); };
+      cells.push_back(cell(ratio(double(r.madds), double(base->cost.madds))));
+      cells.push_back(cell(ratio(double(r.params), double(base->cost.params))));
+      if (timed) cells.push_back(cell(ratio(row.latency->median, base->latency->median)));
+    }
     t.add_row(cells);
   }
   std::string head;
   if (timed && machine && format == Format::table)
     head = machine->cpu + ", " + std::to_string(machine->threads) + " thread(s), OpenBLAS core " + machine->blas_core +
            ", " + std::to_string(machine->runs) + " runs after " + std::to_string(machine->warmup) + " warm-up\n\n";
-  return head + t.render(format);
+  std::string text = head + t.render(format);
+  if (base && format == Format::table && rows.size() > 1) text += "\n" + baseline_sentences(rows, size_t(base - rows.data()));
+  return text;
 }
 
 }  // namespace mnet

@@ -34,6 +34,9 @@ struct CompareRow {
 };
 // One row per model: multiply-adds, params, the shares of 1×1 and depthwise convolutions, and
 // latency with GFLOP/s. `machine` (for the header) is needed only when the rows have latency.
-std::string format_compare(const std::vector<CompareRow>& rows, const MachineInfo* machine, Format format);
+// With `baseline` (an index into rows), each row also gets its ratios to that row (multiply-adds,
+// params, median latency), and the table a sentence per other model with the differences.
+std::string format_compare(const std::vector<CompareRow>& rows, const MachineInfo* machine, Format format,
+                           std::optional<size_t> baseline = std::nullopt);
 
 }  // namespace mnet

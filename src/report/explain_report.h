@@ -1,0 +1,14 @@
+// What `mnet explain conv` prints: the paper's worked example, formulas with the numbers put in.
+#pragma once
+#include <string>
+
+#include "cost/explain.h"
+#include "report/table.h"
+
+namespace mnet {
+
+// Table: the standard and depthwise separable counts, each as its formula, the formula with the
+// sizes put in, and the total; then the ratio and 1/N + 1/Dk². JSON: the same figures.
+std::string format_conv_comparison(const ConvComparison& c, Format format);
+
+}  // namespace mnet
