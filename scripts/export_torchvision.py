@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Export a torchvision MobileNet (or a small PyTorch MobileNetV1) to a .safetensors file that
-mnet's configs load unchanged.
+"""Export a torchvision MobileNet (or a small PyTorch MobileNetV1), or one of the networks the
+MobileNet papers compare against (torchvision's alexnet, vgg16, googlenet, squeezenet1_0, resnet50,
+mnasnet1_0, shufflenet_v2_x1_0), to a .safetensors file that mnet's configs load unchanged.
 
 The tensor names and shapes come from mnet itself (`mnet info CONFIG --format json`, which lists
 every node's declared weights in graph order). They are paired IN ORDER with the PyTorch
@@ -8,7 +9,11 @@ state_dict in module order (conv weight; BN weight, bias, running_mean, running_
 num_batches_tracked is skipped; Linear weight, bias; SE fc1/fc2 1x1-conv weights reshaped to 2-D),
 and every pair is checked: shape, the last name component (weight/bias/running_mean/...), and the
 kind of module (conv/bn/fc/se). Any mismatch or count difference stops the export naming both
-tensors.
+tensors. Conv biases (AlexNet, VGG, SqueezeNet) pair as any other parameter; BN-free networks simply
+have no BN tensors; grouped and depthwise convs have torch's [out, in/groups, k, k] shape on both
+sides; GoogLeNet is built without its auxiliary classifiers (training only, absent at inference).
+ShuffleNet v2's channel split and shuffle are weightless slice/concat/channel_shuffle nodes; its
+InvertedResidual registers branch1 before branch2, and the config lists them in that order.
 
 BatchNorm epsilon: torchvision's MobileNetV3 uses eps=0.001, mnet's bn layers use the eps shown
 by `mnet info` (1e-5 by default). The difference is folded into running_var
@@ -18,6 +23,7 @@ Needs torch and torchvision (Debian: /usr/bin/python3). Examples:
   export_torchvision.py --arch mobilenet_v2 --seed 0 --out w.safetensors
   export_torchvision.py --arch mobilenet_v3_large --pretrained --out w.safetensors --labels-out labels.txt
   export_torchvision.py --arch mobilenet_v2 --state-dict ckpt.pth --width 0.5 --out w.safetensors
+  export_torchvision.py --arch resnet50 --seed 0 --out w.safetensors   # configs/resnet50.json
 """
 import argparse
 import json
@@ -28,7 +34,12 @@ import sys
 import tempfile
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-ARCHS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
+MOBILENETS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small")
+# torchvision's name -> the config in configs/ laid out like it (issue 17).
+TORCHVISION_CONFIGS = {"alexnet": "alexnet", "vgg16": "vgg16", "googlenet": "googlenet",
+                       "squeezenet1_0": "squeezenet_1_0", "resnet50": "resnet50", "mnasnet1_0": "mnasnet_b1",
+                       "shufflenet_v2_x1_0": "shufflenet_v2_x1_0"}
+ARCHS = MOBILENETS + tuple(TORCHVISION_CONFIGS)
 # torchvision weights whose preprocessing (resize 256, crop 224) matches the configs.
 DEFAULT_PRETRAINED_TAG = "IMAGENET1K_V1"
 
@@ -95,7 +106,14 @@ def weights_enum(arch):
     import torchvision.models as tvm
     return {"mobilenet_v2": tvm.MobileNet_V2_Weights,
             "mobilenet_v3_large": tvm.MobileNet_V3_Large_Weights,
-            "mobilenet_v3_small": tvm.MobileNet_V3_Small_Weights}.get(arch)
+            "mobilenet_v3_small": tvm.MobileNet_V3_Small_Weights,
+            "alexnet": tvm.AlexNet_Weights,
+            "vgg16": tvm.VGG16_Weights,
+            "googlenet": tvm.GoogLeNet_Weights,
+            "squeezenet1_0": tvm.SqueezeNet1_0_Weights,
+            "resnet50": tvm.ResNet50_Weights,
+            "mnasnet1_0": tvm.MNASNet1_0_Weights,
+            "shufflenet_v2_x1_0": tvm.ShuffleNet_V2_X1_0_Weights}.get(arch)
 
 
 def build_model(arch, width=1.0):
@@ -103,6 +121,13 @@ def build_model(arch, width=1.0):
     import torchvision.models as tvm
     if arch == "mobilenet_v1":
         return mobilenet_v1(width_mult=width)
+    if arch in TORCHVISION_CONFIGS:
+        if width != 1.0:
+            raise ExportError(f"--width {width}: torchvision's {arch} has no width multiplier; the "
+                              f"configs' --width makes a thinner net torchvision does not have")
+        if arch == "googlenet":  # as at inference: no auxiliary classifiers, no input transform
+            return tvm.googlenet(weights=None, aux_logits=False, transform_input=False, init_weights=False)
+        return getattr(tvm, arch)(weights=None)
     return getattr(tvm, arch)(weights=None, width_mult=width)
 
 
@@ -125,6 +150,8 @@ def randomize_(model, seed, resolution=224):
                 m.weight.copy_(torch.randn(m.weight.shape, generator=g) * (1.0 / m.in_features) ** 0.5)
                 m.bias.copy_(torch.randn(m.bias.shape, generator=g) * 0.1)
         bns = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
+        if not bns:  # AlexNet, VGG, SqueezeNet: nothing to calibrate (and VGG's pass is slow)
+            return model.eval()
         for m in bns:
             m.reset_running_stats()
             m.momentum = None  # cumulative average over the calibration batch
@@ -162,6 +189,14 @@ def load_state_dict_file(path):
     return obj
 
 
+def without_aux(arch, state):
+    """GoogLeNet's pretrained weights and training checkpoints carry the auxiliary classifiers,
+    which only training uses; the config (and the model built here) have none."""
+    if arch != "googlenet":
+        return state
+    return {k: v for k, v in state.items() if not k.startswith(("aux1.", "aux2."))}
+
+
 def load_into(model, state, what):
     result = model.load_state_dict(state, strict=False)
     missing = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
@@ -188,12 +223,15 @@ def pretrained_model(arch, tag, width):
         raise ExportError(f"--pretrained: unknown weights '{tag}' for {arch} "
                           f"(known: {', '.join(w.name for w in enum)}, DEFAULT)")
     model = build_model(arch)
+    import torch.hub
+    cached = os.path.join(torch.hub.get_dir(), "checkpoints", os.path.basename(weights.url))  # used if there
     try:
         state = weights.get_state_dict(progress=True)
     except Exception as e:  # noqa: BLE001 -- network, proxy, certificate, disk, ...
         raise ExportError(f"could not download pretrained {arch} weights {weights.name} "
-                          f"from {weights.url}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
-    load_into(model, state, f"{arch} {weights.name}")
+                          f"from {weights.url}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+                          f" (offline? put the file at {cached}, or use --seed / --state-dict)")
+    load_into(model, without_aux(arch, state), f"{arch} {weights.name}")
     resize = weights.transforms().resize_size
     if resize and resize[0] != 256:
         print(f"note: {arch} {weights.name} was evaluated with resize {resize[0]}, crop 224; "
@@ -209,7 +247,7 @@ def default_mnet():
 
 
 def default_config(arch):
-    return os.path.join(REPO_ROOT, "configs", arch + ".json")
+    return os.path.join(REPO_ROOT, "configs", TORCHVISION_CONFIGS.get(arch, arch) + ".json")
 
 
 def mnet_info(mnet, config, width=None, resolution=None):
@@ -384,14 +422,19 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="export_torchvision.py",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Convert a torchvision MobileNet (V2, V3-Large, V3-Small) or a PyTorch MobileNetV1 "
-                    "into a .safetensors file that mnet's configs/<arch>.json loads unchanged.",
+        description="Convert a torchvision MobileNet (V2, V3-Large, V3-Small), a PyTorch MobileNetV1, or "
+                    "torchvision's alexnet, vgg16, googlenet, squeezenet1_0, resnet50, mnasnet1_0, shufflenet_v2_x1_0 into a "
+                    ".safetensors file that mnet's config of the same network loads unchanged "
+                    "(configs/<arch>.json; squeezenet1_0 -> squeezenet_1_0.json, mnasnet1_0 -> mnasnet_b1.json).",
         epilog="""Weights come from exactly one of --seed, --state-dict, --pretrained.
 Tensor names and shapes are taken from `mnet info CONFIG --format json` and paired in order with the
 PyTorch state_dict; every shape is checked. torchvision's V3 BatchNorm eps (0.001) is folded into
 running_var so mnet's bn (eps 1e-5) gives the same output.
 
-Unsupported: --pretrained with mobilenet_v1 or with --width != 1; mobilenet_v3_* at widths where
+GoogLeNet is exported without its auxiliary classifiers (inference only); --pretrained drops them.
+
+Unsupported: --pretrained with mobilenet_v1 or with --width != 1; --width with the non-MobileNet
+networks (torchvision has no width multiplier for them); mobilenet_v3_* at widths where
 torchvision's last conv (6 x rounded last bneck output) differs from the config's rounding
 (e.g. mobilenet_v3_small at 0.35: 192 vs 200 channels) -- the export then stops at that tensor.
 
@@ -399,7 +442,8 @@ examples:
   %(prog)s --arch mobilenet_v2 --seed 0 --out w.safetensors
   %(prog)s --arch mobilenet_v3_small --pretrained --out w.safetensors --labels-out labels.txt
   %(prog)s --arch mobilenet_v2 --state-dict ckpt.pth --width 0.5 --out w.safetensors
-  %(prog)s --arch mobilenet_v1 --seed 3 --width 0.75 --out w.safetensors --mnet build/mnet""")
+  %(prog)s --arch mobilenet_v1 --seed 3 --width 0.75 --out w.safetensors --mnet build/mnet
+  %(prog)s --arch googlenet --seed 0 --out googlenet.safetensors""")
     p.add_argument("--arch", required=True, choices=ARCHS, help="architecture")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--seed", type=int, metavar="N",
@@ -442,7 +486,7 @@ def main(argv=None):
             torch.manual_seed(0 if args.seed is None else args.seed)
             model = build_model(args.arch, width)
             if args.state_dict:
-                load_into(model, load_state_dict_file(args.state_dict), args.state_dict)
+                load_into(model, without_aux(args.arch, load_state_dict_file(args.state_dict)), args.state_dict)
                 source = f"{args.arch} state dict {os.path.basename(args.state_dict)}"
             else:
                 randomize_(model, args.seed, args.resolution or 224)

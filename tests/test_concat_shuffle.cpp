@@ -8,6 +8,7 @@
 #include "io/npy.h"
 #include "run/executor.h"
 #include "weights/weights.h"
+#include "graph_testing.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -16,26 +17,6 @@ using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
 
 namespace {
-
-std::string net(int channels, int resolution, const std::string& layers) {
-  return R"({"name": "t", "resolution": )" + std::to_string(resolution) + R"(, "input_channels": )" +
-         std::to_string(channels) + R"(, "layers": [)" + layers + "]}";
-}
-
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "bad.json");
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
-
-std::vector<float> run(const Graph& g, const WeightMap& w, const std::vector<float>& x, bool fuse) {
-  Executor exec(g, w, ExecOptions{1, fuse});
-  const float* y = exec.run(x.data());
-  return std::vector<float>(y, y + g.output().out.elements());
-}
 
 // Channel shuffle straight from its definition: [C, H·W] viewed as [groups, C/groups, H·W],
 // the first two axes swapped, flattened back.
@@ -187,13 +168,6 @@ const char* const kBranch1 = R"(
     {"type": "dwconv", "name": "b1_dw", "kernel": 3, "pad": 1, "inputs": ["input"]}, {"type": "bn", "name": "b1_dw_bn"},
     {"type": "conv", "name": "b1_pw", "out": 12, "kernel": 1}, {"type": "bn", "name": "b1_pw_bn"},
     {"type": "relu", "name": "b1_out"})";
-
-WeightMap weights_for(const Graph& g, const WeightMap& all) {
-  WeightMap w;
-  for (size_t i = 1; i < g.nodes.size(); ++i)
-    for (const WeightDecl& d : g.weights_of(int(i))) w[d.name] = all.at(d.name);
-  return w;
-}
 
 }  // namespace
 

@@ -188,7 +188,209 @@ TEST_CASE("cost needs no weights and percentages add up to 100") {
 // docs/networks.md.
 
 // [pins: torchvision networks]
+// mnet counts params without BatchNorm (folded into the conv); torchvision's sum(p.numel() for p
+// in model.parameters()) also counts each BN's γ and β. The torchvision figures below were computed
+// with torchvision 0.14.1 (googlenet with aux_logits=False, as at inference).
+namespace {
+
+int64_t bn_affine_params(const CostReport& r) {
+  int64_t n = 0;
+  for (const auto& l : r.layers)
+    if (l.type == "bn") n += 2 * int64_t(l.out.c);
+  return n;
+}
+
+int64_t madds_of(const CostReport& r, const std::string& category) {
+  for (const auto& t : r.by_type)
+    if (t.category == category) return t.madds;
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("AlexNet and SqueezeNet 1.0 (V1 Table 9) as torchvision has them") {
+  CostReport alex = cost_of("alexnet.json");
+  CHECK(alex.madds == 714188480);  // paper 720M: the two-tower original (see docs/networks.md)
+  CHECK(alex.params == 61100840);  // torchvision alexnet: 61,100,840 (no BN)
+  CHECK(within_rounding(alex.madds, 714, 1e6));
+  CostReport squeeze = cost_of("squeezenet_1_0.json");
+  CHECK(squeeze.madds == 818924576);  // paper 1700M: about twice mnet's count (see docs/networks.md)
+  CHECK(squeeze.params == 1248424);   // torchvision squeezenet1_0: 1,248,424 (no BN)
+  CHECK(within_rounding(squeeze.params, 125, 1e4));  // the paper's 1.25M
+  // At SqueezeNet's own 227x227 input the count is 833M; the paper's 1700M is ~2x that.
+  CHECK(cost_of("squeezenet_1_0.json", ConfigOverrides{std::nullopt, 227}).madds == 832667936);
+}
+
+TEST_CASE("VGG16 and GoogLeNet (V1 Table 8) as torchvision has them") {
+  CostReport vgg = cost_of("vgg16.json");
+  CHECK(vgg.madds == 15470264320);
+  CHECK(vgg.params == 138357544);  // torchvision vgg16: 138,357,544 (no BN)
+  CHECK(within_rounding(vgg.params, 138, 1e6));
+  // The paper's 15300M is the convolutions alone (15,346.6M) truncated; the fc layers add 123.6M.
+  CHECK(madds_of(vgg, "conv3x3") == 15346630656);
+  CHECK(within_rounding(madds_of(vgg, "conv3x3"), 153, 1e8));
+  CostReport google = cost_of("googlenet.json");
+  CHECK(google.madds == 1498376192);  // paper 1550M: torchvision's 3x3 in the "5x5" branch (docs/networks.md)
+  CHECK(google.params == 6610344);
+  CHECK(google.params + bn_affine_params(google) == 6624904);  // torchvision googlenet, without aux
+}
+
+TEST_CASE("ResNet-50 and MnasNet-B1 as torchvision has them") {
+  CostReport resnet = cost_of("resnet50.json");
+  CHECK(resnet.madds == 4089184256);
+  CHECK(within_rounding(resnet.madds, 41, 1e8));  // ≈ 4.1G
+  CHECK(resnet.params == 25503912);
+  CHECK(resnet.params + bn_affine_params(resnet) == 25557032);  // torchvision resnet50
+  CHECK(within_rounding(resnet.params + bn_affine_params(resnet), 256, 1e5));  // 25.6M
+  CostReport mnas = cost_of("mnasnet_b1.json");
+  CHECK(mnas.madds == 314415872);  // ~315M (torchvision: 0.31 GFLOPS)
+  CHECK(within_rounding(mnas.madds, 31, 1e7));
+  CHECK(mnas.params == 4345392);
+  CHECK(mnas.params + bn_affine_params(mnas) == 4383312);  // torchvision mnasnet1_0
+  CHECK(within_rounding(mnas.params + bn_affine_params(mnas), 438, 1e4));  // 4.38M
+}
+
+TEST_CASE("ShuffleNet v2 1x as torchvision has it, and the paper's 146M in the authors' layout") {
+  CostReport shuffle = cost_of("shufflenet_v2_x1_0.json");
+  CHECK(shuffle.madds == 144907992);
+  CHECK(shuffle.params == 2262424);
+  CHECK(shuffle.params + bn_affine_params(shuffle) == 2278604);  // torchvision shufflenet_v2_x1_0
+  CHECK(within_rounding(shuffle.params + bn_affine_params(shuffle), 23, 1e5));  // 2.3M
+  // The channel split and shuffle are copies: no multiply-adds.
+  CHECK(madds_of(shuffle, "other") == 0);
+  CHECK(layer_row(shuffle, "stage3.1.x2").out == (Shape{116, 14, 14}));
+  // Ma et al. 2018, Table 5: 146 MFLOPs. The authors' code (megvii ShuffleNet-Series) differs from
+  // torchvision in stage 2's first unit only: its branch on the whole input is dw + 1x1 to the
+  // input's 24 channels, its main branch ends in a 1x1 to 116 - 24 = 92, where torchvision gives
+  // both 58. That layout counts 906,304 more multiply-adds: the paper's 146M (docs/networks.md).
+  std::string text = testing::read_text(source_path("configs/shufflenet_v2_x1_0.json"));
+  for (auto [from, to] : {std::pair<std::string, std::string>{R"("name": "stage2.0.branch1.2", "out": 58)",
+                                                              R"("name": "stage2.0.branch1.2", "out": 24)"},
+                          {R"("name": "stage2.0.branch2.5", "out": 58)", R"("name": "stage2.0.branch2.5", "out": 92)"}}) {
+    const size_t at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  }
+  CostReport megvii = analyze_cost(parse_config(text, "megvii.json"));
+  CHECK(layer_row(megvii, "stage2.0.concat").out == (Shape{116, 28, 28}));
+  CHECK(megvii.madds - shuffle.madds == 906304);
+  CHECK(megvii.madds == 145814296);
+  CHECK(within_rounding(megvii.madds, 146, 1e6));
+  CHECK_FALSE(within_rounding(shuffle.madds, 146, 1e6));  // torchvision's layout is 145M
+}
 
 // [pins: ShuffleNet v1, MnasNet-A1, NASNet-A]
 
+TEST_CASE("ShuffleNet v1 (g = 3) at 1x, 1.5x and 2x: V2 Table 4's 292M / 3.4M and 524M / 5.4M exactly") {
+  struct Row { double width; int64_t madds, params; double paper_madds_m, paper_params_100k; int stem, stage2; };
+  // 1x: the ShuffleNet paper's Table 1 prints 137M for g = 3 (its Tables 2 and 5 call the class
+  // "140 MFLOPs"); 0.5x: the reference implementation's 38M / 0.7M.
+  for (Row row : {Row{1.0, 137460672, 1840248, 137, 18, 24, 240}, Row{1.5, 292443552, 3404448, 292, 34, 24, 360},
+                  Row{2.0, 524045184, 5400816, 524, 54, 48, 480}, Row{0.5, 37589856, 705084, 38, 7, 12, 120}}) {
+    CostReport r = cost_of("shufflenet_v1_g3.json", ConfigOverrides{row.width, {}});
+    INFO("width " << row.width << ": " << r.madds << " / " << r.params);
+    CHECK(r.madds == row.madds);
+    CHECK(r.params == row.params);
+    CHECK(within_rounding(r.madds, row.paper_madds_m, 1e6));
+    CHECK(within_rounding(r.params, row.paper_params_100k, 1e5));
+    // channel_rounding "shufflenet_g3" gives the reference's table: the stem stays 24 at 1.5x.
+    CHECK(layer_row(r, "conv1").out.c == row.stem);
+    CHECK(layer_row(r, "stage2.0.concat").out.c == row.stage2);
+    CHECK(layer_row(r, "stage4.3.act").out.c == row.stage2 * 4);
+  }
+  // The first unit's 1×1 on the 24-channel stem is not grouped; the others are (g = 3).
+  CostReport r = cost_of("shufflenet_v1_g3.json");
+  CHECK(layer_row(r, "stage2.0.reduce").params == 24 * 60);
+  CHECK(layer_row(r, "stage2.0.expand").params == 216 * 60 / 3);  // the branch gives 240 - 24
+  CHECK(layer_row(r, "stage2.1.reduce").params == 60 * 240 / 3);
+}
+
+TEST_CASE("channel_rounding shufflenet_g3 keeps every ShuffleNet width valid, and shufflenet_unit refuses what cannot add up") {
+  CHECK(round_channels("shufflenet_g3", 24 * 1.5) == 24);
+  CHECK(round_channels("shufflenet_g3", 240 * 0.7) == 168);  // 167.99999999999997 in floating point
+  CHECK(round_channels("shufflenet_g3", 24 * 0.25) == 12);
+  // Widths the reference has no table for still give whole groups everywhere.
+  for (double width : {0.25, 0.7, 0.75, 1.1, 1.25, 3.0}) {
+    INFO("width " << width);
+    CostReport r = cost_of("shufflenet_v1_g3.json", ConfigOverrides{width, {}});
+    CHECK(r.madds > 0);
+    CHECK(layer_row(r, "stage3.0.reduce").out.c % 3 == 0);
+  }
+  auto error_of = [](const std::string& layers) -> std::string {
+    try {
+      parse_config(R"({"name": "t", "resolution": 56, "input_channels": 24, "layers": [)" + layers + "]}", "t.json");
+    } catch (const InputError& e) {
+      return e.what();
+    }
+    return "(accepted)";
+  };
+  using Catch::Matchers::Contains;
+  CHECK_THAT(error_of(R"({"type": "shufflenet_unit", "name": "s", "out": 100, "groups": 3, "stride": 2})"),
+             Contains("t.json: /layers/0 (shufflenet_unit 's'): the bottleneck out/4 must be a whole multiple of groups 3, got out 100"));
+  CHECK_THAT(error_of(R"({"type": "shufflenet_unit", "name": "s", "out": 48, "groups": 3, "stride": 1})"),
+             Contains("a stride-1 unit adds its input, so its 24 input channels must equal out 48"));
+  CHECK_THAT(error_of(R"({"type": "shufflenet_unit", "name": "s", "out": 12, "groups": 3, "stride": 2})"),
+             Contains("out - input channels = 12 - 24, which must be a positive multiple of groups 3"));
+  CHECK_THAT(error_of(R"({"type": "shufflenet_unit", "name": "s", "out": 240, "groups": 3, "stride": 2, "grouped": true})"),
+             Contains("unknown key 'grouped'"));
+  try {
+    parse_config(R"({"name": "t", "resolution": 8, "channel_rounding": "shufflenet_g4", "layers": [{"type": "relu"}]})", "t.json");
+    FAIL("an unknown channel_rounding was accepted");
+  } catch (const InputError& e) {
+    CHECK_THAT(std::string(e.what()), Contains(R"(t.json: /channel_rounding: must be "v1", "divisible_by_8" or "shufflenet_g3", got "shufflenet_g4")"));
+  }
+}
+
+TEST_CASE("MnasNet-A1 costs 311,579,072 multiply-adds and 3,853,550 params (V3 paper: 312M / 3.9M)") {
+  CostReport r = cost_of("mnasnet_a1.json");
+  CHECK(r.madds == 311579072);
+  CHECK(r.params == 3853550);
+  CHECK(within_rounding(r.madds, 312, 1e6));
+  CHECK(within_rounding(r.params, 39, 1e5));
+  // SE squeezes to 0.25 of the block's input channels (TF reference), not of its expansion as V3's bneck.
+  const LayerCostRow& se = layer_row(r, "mb40.0.se");  // input 24, expansion 72
+  CHECK(se.params == 72 * 6 + 6 + 6 * 72 + 72);
+  CHECK(layer_row(r, "mb160.1.se").params == 960 * 40 + 40 + 40 * 960 + 960);
+  CHECK(layer_row(r, "pool").out == (Shape{1280, 1, 1}));
+}
+
+TEST_CASE("NASNet-A Mobile (4 @ 1056) costs 563,638,816 multiply-adds and 5,253,240 params (V2 Table 4: 564M / 5.3M)") {
+  CostReport r = cost_of("nasnet_a_mobile.json");
+  CHECK(r.madds == 563638816);
+  CHECK(r.params == 5253240);
+  CHECK(within_rounding(r.madds, 564, 1e6));
+  CHECK(within_rounding(r.params, 53, 1e5));
+  // 4 @ 1056: four normal cells of 6 × 176 channels on the 7×7 map.
+  CHECK(layer_row(r, "cell_11.concat").out == (Shape{1056, 7, 7}));
+  CHECK(layer_row(r, "reduction_cell_1.concat").out == (Shape{704, 7, 7}));
+  // The factorized reduction's one-pixel shift costs nothing; its 1×1 paths split the filters.
+  CHECK(layer_row(r, "cell_stem_1.prev_fr.path2_shift").madds == 0);
+  CHECK(layer_row(r, "cell_stem_1.prev_fr.path1_conv").madds == 56 * 56 * 11 * 32);
+}
+
 // [pins: separable convolutions and dilation]
+
+TEST_CASE("Xception costs 8,357,403,496 multiply-adds and 22,801,424 params; with BN's gamma and beta 22,855,952 as the paper") {
+  CostReport r = cost_of("xception.json");
+  CHECK(r.madds == 8357403496);
+  CHECK(r.params == 22801424);  // convolutions and fc; BN folds into the convolutions
+  int64_t bn_channels = 0;
+  for (const auto& l : r.layers)
+    if (l.type == "bn") bn_channels += l.out.c;
+  CHECK(bn_channels == 27264);
+  // Xception paper Table 3: 22,855,952 = Keras' trainable count, which has BN's learned gamma and
+  // beta (2 per channel); Keras' total 22,910,480 adds the running mean and variance (4 per channel).
+  CHECK(r.params + 2 * bn_channels == 22855952);
+  CHECK(r.params + 4 * bn_channels == 22910480);
+  CHECK(within_rounding(r.params + 2 * bn_channels, 229, 1e5));  // "22.9M"
+  // Fig. 5's maps: 19×19×728 into the middle flow, 10×10×2048 before the pool.
+  CHECK(layer_row(r, "entry1.add").out == (Shape{128, 74, 74}));
+  CHECK(layer_row(r, "entry2.add").out == (Shape{256, 37, 37}));
+  CHECK(layer_row(r, "entry3.add").out == (Shape{728, 19, 19}));
+  CHECK(layer_row(r, "middle8.add").out == (Shape{728, 19, 19}));
+  CHECK(layer_row(r, "exit1.add").out == (Shape{1024, 10, 10}));
+  CHECK(layer_row(r, "exit2.sep2.act").out == (Shape{2048, 10, 10}));
+  // A middle-flow separable convolution: 3×3 depthwise k²·C·H·W, then C·N·H·W.
+  CHECK(layer_row(r, "middle4.sep2.dw").madds == 9 * 728 * 19 * 19);
+  CHECK(layer_row(r, "middle4.sep2.pw").madds == 728 * 728 * 19 * 19);
+}

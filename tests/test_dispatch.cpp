@@ -150,6 +150,55 @@ TEST_CASE("the dispatcher never names a kernel above the level asked for", "[dis
   CHECK(checked > 1000);
 }
 
+TEST_CASE("no dilated convolution gets a kernel that cannot dilate", "[dispatch]") {
+  // Only im2col_gemm and depthwise_scalar take dilation; a 1×1 (one tap: dilation changes nothing)
+  // may take the GEMMs. Every shape below would get a fast kernel undilated.
+  int checked = 0, fast_undilated = 0;
+  for (SimdLevel level : kLevels)
+    for (int k : {1, 3, 5, 7})
+      for (int stride : {1, 2})
+        for (int hw : {7, 8, 14, 17, 28, 56, 112})
+          for (int in_c : {1, 3, 4, 16, 64})
+            for (int groups : {1, in_c})
+              for (int out_c : {in_c, 16, 32}) {
+                if (out_c % groups != 0) continue;
+                for (int dilation : {2, 3, 4}) {
+                  const int span = dilation * (k - 1) + 1;
+                  ConvShape s = conv_shape(in_c, hw, out_c, k, stride, groups, span / 2);
+                  s.out_h = s.out_w = (hw + 2 * (span / 2) - span) / stride + 1;
+                  s.dilation = dilation;
+                  if (s.out_h < 1) continue;
+                  const Kernel chosen = choose_conv(s, level);
+                  ConvShape undilated = s;
+                  undilated.dilation = 1;
+                  const Kernel fast = choose_conv(undilated, level);
+                  fast_undilated += fast != Kernel::im2col_gemm && fast != Kernel::depthwise_scalar && k > 1;
+                  INFO(kernel_name(chosen) << " at " << simd_level_name(level) << ": in " << in_c << "x" << hw
+                                           << " out " << out_c << " k" << k << " s" << stride << " g" << groups
+                                           << " d" << dilation);
+                  if (k == 1) {
+                    CHECK(chosen == fast);
+                  } else if (is_depthwise(s)) {
+                    CHECK(chosen == Kernel::depthwise_scalar);
+                    CHECK(choose_depthwise(depthwise_params(s), level) == Kernel::depthwise_scalar);
+                    CHECK(depthwise_params(s).dilation == dilation);
+                  } else {
+                    CHECK(chosen == Kernel::im2col_gemm);
+                  }
+                  ++checked;
+                }
+              }
+  CHECK(checked > 1000);
+  // The shapes include ones that undilated take the vector depthwise kernels and direct_conv.
+  CHECK(fast_undilated > 100);
+  // The kernels' own facts say the same.
+  DepthwiseParams p = depthwise_params(depthwise(64, 14, 3, 1));
+  p.dilation = 2;
+  CHECK_FALSE(depthwise_rows_suit(p));
+  CHECK_FALSE(depthwise_padded_avx512_suits(p));
+  CHECK_FALSE(depthwise_blocked_fits(p));
+}
+
 TEST_CASE("every depthwise kernel the dispatcher names matches the reference on shapes it suits", "[dispatch]") {
   const DepthwiseParams shapes[] = {symmetric(19, 7, 7, 3, 1),  symmetric(17, 14, 14, 5, 2), symmetric(3, 12, 40, 3, 1),
                                     symmetric(5, 11, 37, 5, 1), symmetric(4, 13, 33, 3, 2),  tf_same(18, 9, 15, 5, 2)};

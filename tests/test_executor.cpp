@@ -128,6 +128,25 @@ TEST_CASE("folded BatchNorm and fused activations match the unfused graph on eve
   }
 }
 
+TEST_CASE("ShuffleNet v1, MnasNet-A1 and NASNet-A Mobile run with random weights: finite logits, fused as unfused") {
+  for (const char* config : {"shufflenet_v1_g3.json", "mnasnet_a1.json", "nasnet_a_mobile.json"}) {
+    INFO(config);
+    Graph g = without_softmax(config);
+    REQUIRE(g.output().out == (Shape{1000, 1, 1}));
+    WeightMap w = random_weights(g, 5);
+    std::vector<float> x = input_for(g.input().out, 11);
+    for (bool fuse : {true, false}) {
+      Executor exec(g, w, ExecOptions{2, fuse});
+      const float* y = exec.run(x.data());
+      int finite = 0;
+      for (int i = 0; i < 1000; ++i) finite += std::isfinite(y[i]) ? 1 : 0;
+      CHECK(finite == 1000);
+      CHECK(max_abs(y, 1000) > 0);
+    }
+    CHECK(fused_vs_unfused(g, 1) < 1e-4);
+  }
+}
+
 TEST_CASE("the planner folds every conv's BatchNorm and fuses its activation in MobileNetV2") {
   Graph g = load_config(source_path("configs/mobilenet_v2.json"));
   ExecOptions layer_by_layer;

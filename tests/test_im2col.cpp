@@ -1,4 +1,4 @@
-// kernels/im2col: im2col + GEMM equals a direct convolution, every padding.
+// kernels/im2col: im2col + GEMM equals a direct convolution, every padding and dilation.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -14,6 +14,7 @@ namespace {
 
 struct ConvCase {
   int in_c, in_h, in_w, out_c, kernel, stride, pad_top, pad_left, out_h, out_w;
+  int dilation = 1;
 };
 
 // in [in_c, in_h, in_w], weight [out_c, in_c, k, k] → out [out_c, out_h, out_w]; out-of-image taps
@@ -28,8 +29,8 @@ std::vector<float> direct_conv(const ConvCase& c, const std::vector<float>& in,
         for (int ic = 0; ic < c.in_c; ++ic)
           for (int ky = 0; ky < c.kernel; ++ky)
             for (int kx = 0; kx < c.kernel; ++kx) {
-              const int iy = oy * c.stride - c.pad_top + ky;
-              const int ix = ox * c.stride - c.pad_left + kx;
+              const int iy = oy * c.stride - c.pad_top + ky * c.dilation;
+              const int ix = ox * c.stride - c.pad_left + kx * c.dilation;
               if (iy < 0 || iy >= c.in_h || ix < 0 || ix >= c.in_w) continue;
               sum += double(weight[((size_t(oc) * c.in_c + ic) * c.kernel + ky) * c.kernel + kx]) *
                      in[(size_t(ic) * c.in_h + iy) * c.in_w + ix];
@@ -59,7 +60,7 @@ void check_im2col(const ConvCase& c) {
   const int N = c.out_h * c.out_w;
   std::vector<float> col(size_t(K) * N, std::nanf(""));
   im2col(in.data(), c.in_c, c.in_h, c.in_w, c.kernel, c.stride, c.pad_top, c.pad_left, c.out_h,
-         c.out_w, col.data());
+         c.out_w, col.data(), c.dilation);
   const auto expected = direct_conv(c, in, weight);
   const auto via_naive = naive_matmul(c.out_c, N, K, weight, col);
   std::vector<float> via_blas(expected.size());
@@ -67,7 +68,7 @@ void check_im2col(const ConvCase& c) {
   // Both sides sum in double; only the final float rounding and BLAS's float sums differ:
   // 1e-5·K·max|w|·max|x| with |w|, |x| <= 1.
   const float tol = 1e-5f * float(K);
-  INFO("in " << c.in_c << "x" << c.in_h << "x" << c.in_w << " k" << c.kernel << " s" << c.stride
+  INFO("in " << c.in_c << "x" << c.in_h << "x" << c.in_w << " k" << c.kernel << " s" << c.stride << " d" << c.dilation
              << " pad(" << c.pad_top << "," << c.pad_left << ") out " << c.out_h << "x" << c.out_w);
   CHECK(mismatch(via_naive, expected, tol) == "");
   CHECK(mismatch(via_blas, expected, tol) == "");
@@ -93,6 +94,16 @@ TEST_CASE("im2col then GEMM equals direct convolution with asymmetric (TensorFlo
   // Unequal top and left padding, and an output reaching past the input on the far side.
   check_im2col({2, 9, 8, 3, 3, 1, 0, 2, 10, 9});
   check_im2col({2, 9, 8, 3, 3, 2, 2, 0, 6, 5});
+}
+
+TEST_CASE("im2col then GEMM equals direct convolution with dilation, every padding and stride") {
+  // out = (in + pads − d(k−1) − 1) / s + 1; past the far side counts as padding.
+  check_im2col({3, 15, 13, 4, 3, 1, 0, 0, 11, 9, 2});  // valid
+  check_im2col({3, 15, 13, 4, 3, 1, 2, 2, 15, 13, 2});  // size kept
+  check_im2col({2, 17, 19, 3, 5, 2, 4, 4, 9, 10, 2});   // stride 2
+  check_im2col({2, 21, 21, 3, 5, 1, 0, 0, 5, 5, 4});    // span 17
+  check_im2col({2, 11, 12, 3, 3, 2, 4, 3, 6, 6, 4});    // TensorFlow SAME: rows 4 | 4, columns 3 | 4
+  check_im2col({1, 9, 9, 2, 3, 3, 1, 0, 3, 3, 3});      // stride 3, unequal sides, reaching past the far side
 }
 
 TEST_CASE("im2col lays rows out as (channel, ky, kx) with zeros outside the image") {

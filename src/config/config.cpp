@@ -24,12 +24,17 @@ int make_divisible(double value, int divisor) {
 
 int round_channels(const std::string& rule, double channels) {
   if (rule == "divisible_by_8") return make_divisible(channels, 8);
+  // c·α rounded down to a multiple of 24 = 2·4·g, at least 12: every bottleneck (out/4) stays a
+  // multiple of g = 3, and the reference implementation's table (megvii ShuffleNet-Series, which V2's
+  // Table 4 counts) comes out at 0.5×, 1×, 1.5×, 2×: stem 12, 24, 24, 48, stages 120·α, 240·α…
+  // The 1e-6 keeps 240·0.7 = 167.99999999999997 at 168.
+  if (rule == "shufflenet_g3") return std::max(int(channels / 24 + 1e-6) * 24, 12);
   return std::max(int(channels), 8);
 }
 
 namespace {
 
-const char* const kRoundingRules[] = {"v1", "divisible_by_8"};
+const char* const kRoundingRules[] = {"v1", "divisible_by_8", "shufflenet_g3"};
 
 // Config errors quote many values and names; short for cut_for_message.
 std::string cut(const std::string& s) { return cut_for_message(s); }
@@ -209,6 +214,118 @@ void conv_bn(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
   b.conv_bn_act(name.empty() ? "conv" + std::to_string(++counter) : name, false, int(out), kernel, stride, act, bn);
 }
 
+// Xception's separable convolution (Keras' SeparableConv2D): a k×k depthwise (depth_multiplier M
+// filters per channel) and a 1×1 to `out`, nothing between them; then BN and an activation if
+// asked. `pre_act` comes before the depthwise, as Xception's relu → sepconv → bn. The depthwise
+// pads "same" unless `pad` says otherwise.
+void separable_conv(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  int out = b.scaled(positive(b, attrs, "out"), "width");
+  int kernel = attrs.get_int_in("kernel", 3, 1, kMaxKernel);
+  int stride = stride_of(b, attrs, "stride");
+  int multiplier = positive(b, attrs, "depth_multiplier", 1);
+  bool bias = attrs.get_bool("bias", false);
+  bool bn = attrs.get_bool("bn", true);
+  Act act = act_from(b, attrs, "act", Act::none);
+  Act pre_act = act_from(b, attrs, "pre_act", Act::none);
+  Attrs dw;
+  dw.set("kernel", AttrValue::of_int(kernel));
+  dw.set("stride", AttrValue::of_int(stride));
+  // The conv layer checks dilation and pad (kMaxDilation, the kernel's span).
+  if (attrs.has("dilation")) dw.set("dilation", AttrValue::of_int(attrs.require_int("dilation")));
+  if (!attrs.has("pad")) dw.set("pad", AttrValue::of_string("same"));
+  else if (attrs.is_string("pad")) dw.set("pad", AttrValue::of_string(attrs.require_string("pad")));
+  else dw.set("pad", AttrValue::of_int(attrs.require_int("pad")));
+  attrs.check_all_read();
+  const std::string block = name.empty() ? "sepconv" + std::to_string(++counter) : name;
+  if (pre_act != Act::none) b.add(act_name(pre_act), block + ".pre_act", Attrs{});
+  const int in_c = b.graph.nodes[b.last].out.c;
+  if (multiplier == 1) {
+    b.add("dwconv", block + ".dw", std::move(dw));
+  } else {
+    // M filters per channel: a convolution with one group per input channel.
+    if (int64_t(in_c) * multiplier > kMaxChannels)
+      b.fail("depth_multiplier " + std::to_string(multiplier) + " on " + std::to_string(in_c) + " channels gives " +
+             std::to_string(int64_t(in_c) * multiplier) + ", more than kMaxChannels = " + std::to_string(kMaxChannels));
+    dw.set("out", AttrValue::of_int(int64_t(in_c) * multiplier));
+    dw.set("groups", AttrValue::of_int(in_c));
+    b.add("conv", block + ".dw", std::move(dw));
+  }
+  Attrs pw;
+  pw.set("out", AttrValue::of_int(out));
+  pw.set("kernel", AttrValue::of_int(1));
+  if (bias) pw.set("bias", AttrValue::of_bool(true));
+  b.add("conv", block + ".pw", std::move(pw));
+  if (bn) {
+    Attrs eps;
+    eps.set("eps", AttrValue::of_number(b.bn_eps));
+    b.add("bn", block + ".bn", std::move(eps));
+  }
+  if (act != Act::none) b.add(act_name(act), block + ".act", Attrs{});
+}
+
+// ShuffleNet v1 units (Zhang et al. 2017, Fig. 2 (b), (c)), n of them, the first with `stride`:
+// 1×1 group conv to out/4 + BN + ReLU, channel shuffle, 3×3 depthwise + BN, 1×1 group conv + BN.
+// A stride-1 unit adds its input, then ReLU; a stride-2 unit concatenates a 3×3 s2 average pool of
+// its input with the branch, which therefore gives out − in channels, then ReLU. `group_first`
+// false: stage 2's first unit, whose 24-channel input is too thin to group.
+void shufflenet_unit(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  const int out = b.scaled(positive(b, attrs, "out"), "width");
+  const int groups = positive(b, attrs, "groups", 1);
+  const int n = repeats_of(b, attrs);
+  const int s = stride_of(b, attrs, "stride");
+  const bool group_first = attrs.get_bool("group_first", true);
+  attrs.check_all_read();
+  const int bottleneck = out / 4;
+  if (out % 4 != 0 || bottleneck % groups != 0)
+    b.fail("the bottleneck out/4 must be a whole multiple of groups " + std::to_string(groups) + ", got out " +
+           std::to_string(out) + " (channel_rounding \"shufflenet_g3\" keeps it so for groups 3)");
+  const auto conv = [&](const std::string& layer, int channels, int kernel, int stride, int conv_groups) {
+    Attrs a;
+    if (channels > 0) a.set("out", AttrValue::of_int(channels));
+    a.set("kernel", AttrValue::of_int(kernel));
+    a.set("stride", AttrValue::of_int(stride));
+    if (conv_groups > 1) a.set("groups", AttrValue::of_int(conv_groups));
+    b.add(channels > 0 ? "conv" : "dwconv", layer, std::move(a));
+    Attrs eps;
+    eps.set("eps", AttrValue::of_number(b.bn_eps));
+    b.add("bn", layer + ".bn", std::move(eps));
+  };
+  for (int i = 0; i < n; ++i) {
+    const std::string block =
+        name.empty() ? "unit" + std::to_string(++counter) : (n > 1 ? name + "." + std::to_string(i) : name);
+    const int in_node = b.last;
+    const int in_c = b.graph.nodes[in_node].out.c;
+    const int stride = i == 0 ? s : 1;
+    const int branch = stride == 2 ? out - in_c : out;
+    if (stride == 1 && in_c != out)
+      b.fail("a stride-1 unit adds its input, so its " + std::to_string(in_c) + " input channels must equal out " +
+             std::to_string(out));
+    if (branch < 1 || branch % groups != 0)
+      b.fail("a stride-2 unit's branch gives out - input channels = " + std::to_string(out) + " - " +
+             std::to_string(in_c) + ", which must be a positive multiple of groups " + std::to_string(groups));
+    conv(block + ".reduce", bottleneck, 1, 1, i == 0 && !group_first ? 1 : groups);
+    b.add("relu", block + ".reduce.act", Attrs{});
+    if (groups > 1) {
+      Attrs g;
+      g.set("groups", AttrValue::of_int(groups));
+      b.add("channel_shuffle", block + ".shuffle", std::move(g));
+    }
+    conv(block + ".dw", 0, 3, stride, 1);
+    conv(block + ".expand", branch, 1, 1, groups);
+    if (stride == 2) {
+      Attrs pool;
+      pool.set("kernel", AttrValue::of_int(3));
+      pool.set("stride", AttrValue::of_int(2));
+      pool.set("pad", AttrValue::of_int(1));
+      const int shortcut = b.add("avgpool", block + ".pool", std::move(pool), {in_node});
+      b.last = b.add("concat", block + ".concat", Attrs{}, {shortcut, b.last});
+    } else {
+      b.last = b.add("add", block + ".add", Attrs{}, {in_node, b.last});
+    }
+    b.add("relu", block + ".act", Attrs{});
+  }
+}
+
 // The rows of the papers' tables, each expanding into primitive layers.
 using RowFunction = void (*)(Builder& b, Attrs& attrs, const std::string& name, int& counter);
 constexpr Registration<RowFunction> kRowTypes[] = {
@@ -216,6 +333,8 @@ constexpr Registration<RowFunction> kRowTypes[] = {
     {"dw_separable", dw_separable},
     {"inverted_residual", inverted_residual},
     {"bneck", bneck},
+    {"shufflenet_unit", shufflenet_unit},
+    {"separable_conv", separable_conv},
 };
 
 AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
@@ -540,7 +659,7 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   if (auto r = root.find("channel_rounding"); r != root.end()) {
     if (!r->is_string() || std::find(std::begin(kRoundingRules), std::end(kRoundingRules), r->get<std::string>()) ==
                                std::end(kRoundingRules))
-      fail_at(path, "/channel_rounding", "must be \"v1\" or \"divisible_by_8\", got " + quoted(*r));
+      fail_at(path, "/channel_rounding", "must be \"v1\", \"divisible_by_8\" or \"shufflenet_g3\", got " + quoted(*r));
     b.rounding = r->get<std::string>();
   }
   if (auto e = root.find("bn_eps"); e != root.end()) {

@@ -21,7 +21,8 @@ Graph parse_config(const std::string& text, const std::string& path,
                    const ConfigOverrides& overrides = {});
 
 // Channel rounding of the papers' reference code. "v1": max(int(c·α), 8) (TF-slim MobileNetV1,
-// min_depth 8); "divisible_by_8": the nearest multiple of 8 not below 90% of c·α (V2, V3).
+// min_depth 8); "divisible_by_8": the nearest multiple of 8 not below 90% of c·α (V2, V3);
+// "shufflenet_g3": c·α down to a multiple of 24, at least 12 (ShuffleNet v1's reference, 3 groups).
 int round_channels(const std::string& rule, double channels);
 int make_divisible(double value, int divisor);
 

@@ -39,15 +39,15 @@ int64_t parallel_work(const DepthwiseParams& p) {
 // in [in_h, in_w], weight [k, k], out [out_h, out_w].
 void depthwise_channel_reference(const DepthwiseParams& p, const float* in, const float* weight,
                                  float bias, float* out) {
-  const int k = p.kernel;
+  const int k = p.kernel, d = p.dilation;
   for (int oy = 0; oy < p.out_h; ++oy) {
     for (int ox = 0; ox < p.out_w; ++ox) {
       float sum = 0.0f;
       for (int ky = 0; ky < k; ++ky) {
-        const int iy = oy * p.stride - p.pad_top + ky;
+        const int iy = oy * p.stride - p.pad_top + ky * d;
         if (iy < 0 || iy >= p.in_h) continue;
         for (int kx = 0; kx < k; ++kx) {
-          const int ix = ox * p.stride - p.pad_left + kx;
+          const int ix = ox * p.stride - p.pad_left + kx * d;
           if (ix < 0 || ix >= p.in_w) continue;
           sum += weight[ky * k + kx] * in[size_t(iy) * p.in_w + ix];
         }
@@ -57,15 +57,57 @@ void depthwise_channel_reference(const DepthwiseParams& p, const float* in, cons
   }
 }
 
+// Smallest o >= 0 with o·stride + offset >= 0, at most `count`.
+int first_inside(int offset, int stride, int count) {
+  return std::min(offset >= 0 ? 0 : (-offset + stride - 1) / stride, count);
+}
+
+// One past the largest o < count with o·stride + offset < size, at least `begin`.
+int end_inside(int offset, int stride, int size, int count, int begin) {
+  return std::max(std::min(offset >= size ? 0 : (size - 1 - offset) / stride + 1, count), begin);
+}
+
+// Any kernel size, stride and dilation: each tap is added to a whole output row at once, over the
+// columns whose input lies inside, so the inner loop has no bounds checks (and vectorises at
+// stride 1). Per output the taps are summed in the reference's order, so the results are equal.
+void depthwise_channel_rows(const DepthwiseParams& p, const float* in, const float* weight, float bias,
+                            float* out) {
+  const int k = p.kernel, d = p.dilation, s = p.stride;
+  for (int oy = 0; oy < p.out_h; ++oy) {
+    float* row = out + size_t(oy) * p.out_w;
+    std::fill(row, row + p.out_w, 0.0f);
+    for (int ky = 0; ky < k; ++ky) {
+      const int iy = oy * s - p.pad_top + ky * d;
+      if (iy < 0 || iy >= p.in_h) continue;
+      const float* in_row = in + size_t(iy) * p.in_w;
+      for (int kx = 0; kx < k; ++kx) {
+        // Input column of output x is x·s + offset.
+        const int offset = kx * d - p.pad_left;
+        const int begin = first_inside(offset, s, p.out_w), end = end_inside(offset, s, p.in_w, p.out_w, begin);
+        const float w = weight[ky * k + kx];
+        if (s == 1) {
+          for (int ox = begin; ox < end; ++ox) row[ox] += w * in_row[ox + offset];
+        } else {
+          for (int ox = begin; ox < end; ++ox) row[ox] += w * in_row[ox * s + offset];
+        }
+      }
+    }
+    for (int ox = 0; ox < p.out_w; ++ox) row[ox] = apply_act(p.act, row[ox] + bias);
+  }
+}
+
 void depthwise_conv_scalar(const DepthwiseParams& p, const float* in, const float* weight,
                            const float* bias, float* out, int threads) {
   const size_t in_plane = p.in_stride();
   const size_t out_plane = p.out_stride();
   const size_t taps = size_t(p.kernel) * p.kernel;
-#pragma omp parallel for num_threads(threads) schedule(static)
+  // Undilated shapes keep the plain loops they always ran on; dilated ones (no other kernel takes
+  // them) get the row loops.
+  const auto channel = p.dilation == 1 ? depthwise_channel_reference : depthwise_channel_rows;
+  const bool parallel = threads > 1 && p.channels > 1 && (p.dilation == 1 || parallel_work(p) >= kParallelWork);
+#pragma omp parallel for num_threads(threads) schedule(static) if (parallel)
   for (int c = 0; c < p.channels; ++c)
-    depthwise_channel_reference(p, in + c * in_plane, weight + c * taps, bias ? bias[c] : 0.0f,
-                                out + c * out_plane);
+    channel(p, in + c * in_plane, weight + c * taps, bias ? bias[c] : 0.0f, out + c * out_plane);
 }
 
 // ---- the zero-padded plane ----
@@ -644,7 +686,7 @@ bool empty(const DepthwiseParams& p) { return p.channels <= 0 || p.out_h <= 0 ||
 }  // namespace
 
 bool depthwise_rows_suit(const DepthwiseParams& p) {
-  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2);
+  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2) && p.dilation == 1;
 }
 
 bool depthwise_padded_avx512_suits(const DepthwiseParams& p) { return depthwise_rows_suit(p) && p.stride == 1; }

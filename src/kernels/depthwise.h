@@ -16,6 +16,7 @@ struct DepthwiseParams {
   int out_h = 0, out_w = 0;
   int kernel = 3;  // 3 or 5 on the fast path; any k on the reference path
   int stride = 1;  // 1 or 2 on the fast path
+  int dilation = 1;  // taps d apart (input rows/columns ky·d, kx·d); only the scalar path takes d > 1
   int pad_top = 0, pad_left = 0;
   Act act = Act::none;
   // Floats from one channel's plane to the next; 0: the planes are dense (in_h·in_w, out_h·out_w).
@@ -50,6 +51,7 @@ void depthwise_conv_as(Kernel kernel, const DepthwiseParams& p, const float* in,
 
 // The shapes the row kernels compute (the dispatcher reads these; any CPU): the AVX2 and AVX-512
 // direct ones take kernel 3 or 5 at stride 1 or 2; the AVX-512 one on a padded plane, stride 1.
+// None of them dilates: a dilated depthwise runs on depthwise_scalar.
 bool depthwise_rows_suit(const DepthwiseParams& p);
 bool depthwise_padded_avx512_suits(const DepthwiseParams& p);
 

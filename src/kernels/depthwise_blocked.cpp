@@ -183,8 +183,8 @@ bool depthwise_blocked_fits(const DepthwiseParams& p) {
   // 3×3 960 ch 0.032 → 0.019 ms, 5×5 0.067 → 0.038; 14→7 stride 2 0.028 → 0.019 (3×3), 0.064 →
   // 0.037 (5×5); 14×14 3×3 0.023 → 0.021, 5×5 0.032 → 0.021. At 28×28 and wider the transposes
   // cost more than they save (28→14 stride 2: 0.019 → 0.024; 28×28 5×5: 0.042 → 0.045).
-  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2) && p.in_w <= kMaxWidth &&
-         p.in_h * p.in_w <= kMaxPixels;
+  return (p.kernel == 3 || p.kernel == 5) && (p.stride == 1 || p.stride == 2) && p.dilation == 1 &&
+         p.in_w <= kMaxWidth && p.in_h * p.in_w <= kMaxPixels;
 }
 
 bool depthwise_blocked_suits(const DepthwiseParams& p) {

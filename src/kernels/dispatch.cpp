@@ -72,6 +72,7 @@ DepthwiseParams depthwise_params(const ConvShape& s) {
   p.out_w = s.out_w;
   p.kernel = s.kernel;
   p.stride = s.stride;
+  p.dilation = s.dilation;
   p.pad_top = s.pad_top;
   p.pad_left = s.pad_left;
   return p;
@@ -82,7 +83,10 @@ Kernel choose_conv(const ConvShape& s, SimdLevel level) {
   if (is_pointwise(s)) return choose_gemm(s.out_c, s.in_c, s.in_h * s.in_w, level);
   const DirectConvShape direct{s.in_c, s.in_h, s.in_w, s.out_c, s.out_h, s.out_w, s.kernel, s.stride, s.pad_top,
                                s.pad_left};
-  if (s.groups == 1 && level >= SimdLevel::avx512 && DirectConv::fits(direct)) return Kernel::direct_conv_avx512;
+  // direct_conv does not dilate; at k = 1 dilation changes nothing.
+  const bool undilated = s.dilation == 1 || s.kernel == 1;
+  if (s.groups == 1 && undilated && level >= SimdLevel::avx512 && DirectConv::fits(direct))
+    return Kernel::direct_conv_avx512;
   return Kernel::im2col_gemm;
 }
 

@@ -33,11 +33,14 @@ SimdLevel kernel_simd_level(Kernel kernel);
 std::vector<Kernel> all_kernels();
 
 // A convolution as the layer sees it: CHW input and output, square kernel, padding per side.
+// Dilation d spreads the taps d pixels apart; only im2col_gemm and depthwise_scalar take d > 1
+// (and the 1×1 GEMMs, where a single tap makes d meaningless).
 struct ConvShape {
   int in_c = 0, in_h = 0, in_w = 0;
   int out_c = 0, out_h = 0, out_w = 0;
   int kernel = 1, stride = 1, groups = 1;
   int pad_top = 0, pad_left = 0, pad_bottom = 0, pad_right = 0;
+  int dilation = 1;
 };
 
 // One filter per channel (groups = channels, depth multiplier 1).

@@ -22,7 +22,7 @@ int end_inside(int offset, int stride, int size) {
 }  // namespace
 
 void im2col(const float* in, int channels, int in_h, int in_w, int kernel, int stride, int pad_top,
-            int pad_left, int out_h, int out_w, float* col) {
+            int pad_left, int out_h, int out_w, float* col, int dilation) {
   const size_t out_plane = size_t(out_h) * out_w;
   for (int c = 0; c < channels; ++c) {
     const float* plane = in + size_t(c) * in_h * in_w;  // [in_h, in_w]
@@ -30,11 +30,11 @@ void im2col(const float* in, int channels, int in_h, int in_w, int kernel, int s
       for (int kx = 0; kx < kernel; ++kx) {
         float* dst = col + (size_t(c * kernel + ky) * kernel + kx) * out_plane;  // [out_h, out_w]
         // Input column of output x is x·stride + x_offset; only [x_begin, x_end) lands inside.
-        const int x_offset = kx - pad_left;
+        const int x_offset = kx * dilation - pad_left;
         const int x_begin = std::min(first_inside(x_offset, stride), out_w);
         const int x_end = std::max(std::min(end_inside(x_offset, stride, in_w), out_w), x_begin);
         for (int oy = 0; oy < out_h; ++oy, dst += out_w) {
-          const int iy = oy * stride - pad_top + ky;
+          const int iy = oy * stride - pad_top + ky * dilation;
           if (iy < 0 || iy >= in_h) {
             std::fill(dst, dst + out_w, 0.0f);
             continue;

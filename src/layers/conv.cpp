@@ -18,9 +18,10 @@ struct Padding {
 };
 
 // TensorFlow's SAME: output = ceil(input / stride), the odd pixel of padding goes after.
-void same_padding(int in, int k, int s, int* before, int* after) {
+// `extent`: the kernel's span d·(k − 1) + 1.
+void same_padding(int in, int extent, int s, int* before, int* after) {
   int out = (in + s - 1) / s;
-  int total = std::max((out - 1) * s + k - in, 0);
+  int total = std::max((out - 1) * s + extent - in, 0);
   *before = total / 2;
   *after = total - *before;
 }
@@ -32,6 +33,7 @@ class Conv : public Layer {
   int expect_in = 0;  // "in": input channels the description expects, 0 = whatever arrives
   int kernel = 1;
   int stride = 1;
+  int dilation = 1;  // taps `dilation` pixels apart
   int groups = 1;
   bool same = false;  // TensorFlow SAME padding instead of `pad` on every side
   int pad = 0;
@@ -41,6 +43,7 @@ class Conv : public Layer {
   std::string type() const override { return depthwise ? "dwconv" : "conv"; }
   std::string summary() const override {
     std::string s = "k" + std::to_string(kernel) + " s" + std::to_string(stride);
+    if (dilation > 1) s += " d" + std::to_string(dilation);
     if (!depthwise && groups > 1) s += " g" + std::to_string(groups);
     s += same ? " same" : " p" + std::to_string(pad);
     if (bias) s += " bias";
@@ -50,12 +53,14 @@ class Conv : public Layer {
 
   int groups_for(const Shape& in) const { return depthwise ? in.c : groups; }
   int out_for(const Shape& in) const { return depthwise ? in.c : out_c; }
+  // Rows (and columns) of input one output reads.
+  int extent() const { return dilation * (kernel - 1) + 1; }
 
   Padding padding_for(const Shape& in) const {
     Padding p;
     if (same) {
-      same_padding(in.h, kernel, stride, &p.top, &p.bottom);
-      same_padding(in.w, kernel, stride, &p.left, &p.right);
+      same_padding(in.h, extent(), stride, &p.top, &p.bottom);
+      same_padding(in.w, extent(), stride, &p.left, &p.right);
     } else {
       p.top = p.left = p.bottom = p.right = pad;
     }
@@ -75,12 +80,15 @@ class Conv : public Layer {
       throw LayerError("output channels " + std::to_string(out_for(x)) +
                        " not divisible by groups " + std::to_string(g));
     Padding p = padding_for(x);
-    if (kernel > x.h + p.top + p.bottom || kernel > x.w + p.left + p.right)
+    const int span = extent();
+    if (span > x.h + p.top + p.bottom || span > x.w + p.left + p.right)
       throw LayerError("kernel " + std::to_string(kernel) + "x" + std::to_string(kernel) +
+                       (dilation > 1 ? " dilated " + std::to_string(dilation) + " (spanning " +
+                                           std::to_string(span) + ")" : std::string()) +
                        " larger than its padded input " + std::to_string(x.h + p.top + p.bottom) +
                        "x" + std::to_string(x.w + p.left + p.right));
-    return Shape{out_for(x), (x.h + p.top + p.bottom - kernel) / stride + 1,
-                 (x.w + p.left + p.right - kernel) / stride + 1};
+    return Shape{out_for(x), (x.h + p.top + p.bottom - span) / stride + 1,
+                 (x.w + p.left + p.right - span) / stride + 1};
   }
 
   std::vector<WeightDecl> weights(const std::vector<Shape>& in, const Shape& out) const override {
@@ -109,7 +117,7 @@ class Im2colOp : public Op {
   std::vector<ConvGemm> gemms;  // per group: weight [out_c/groups, in_c/groups · k · k]
   std::vector<float> bias;      // [out_c] or empty
   Shape x, y;
-  int groups = 1, kernel = 1, stride = 1;
+  int groups = 1, kernel = 1, stride = 1, dilation = 1;
   Padding pad;
   Act act = Act::none;
   int64_t scratch_floats() const override {
@@ -123,7 +131,7 @@ class Im2colOp : public Op {
     int spatial = y.h * y.w;
     for (int g = 0; g < groups; ++g) {
       im2col(in[0] + int64_t(g) * in_g * x.h * x.w, in_g, x.h, x.w, kernel, stride, pad.top, pad.left,
-             y.h, y.w, ctx.scratch);
+             y.h, y.w, ctx.scratch, dilation);
       gemms[g].run(ctx.scratch, out + int64_t(g) * out_g * spatial,
                    bias.empty() ? nullptr : bias.data() + int64_t(g) * out_g, act, ctx.threads);
     }
@@ -145,7 +153,7 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   Act a = act != Act::none ? act : args.fused_act;
   int g = groups_for(x);
   Padding p = padding_for(x);
-  const ConvShape shape{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, g, p.top, p.left, p.bottom, p.right};
+  const ConvShape shape{x.c, x.h, x.w, y.c, y.h, y.w, kernel, stride, g, p.top, p.left, p.bottom, p.right, dilation};
   const Kernel chosen = choose_conv(shape, simd_level());
   switch (chosen) {
     case Kernel::depthwise_blocked_avx512:
@@ -154,7 +162,8 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
     case Kernel::depthwise_avx2:
     case Kernel::depthwise_scalar: {
       // depthwise_conv asks the dispatcher again for each call: a band of rows may take another kernel.
-      auto op = std::make_unique<DepthwiseOp>();
+      std::unique_ptr<DepthwiseOp> op =
+          dilation > 1 ? std::make_unique<DepthwiseOp>() : std::make_unique<BandedDepthwiseOp>();
       op->p = depthwise_params(shape);
       op->p.act = a;
       op->weight = take_weight(args, "weight");
@@ -187,6 +196,7 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   op->groups = g;
   op->kernel = kernel;
   op->stride = stride;
+  op->dilation = dilation;
   op->pad = p;
   op->act = a;
   const std::vector<float> weight = take_weight(args, "weight");
@@ -204,12 +214,20 @@ void read_common(Conv& c, Attrs& attrs) {
   c.expect_in = attrs.get_int_in("in", 0, 1, kMaxChannels);  // 0: not checked
   c.kernel = attrs.require_int_in("kernel", 1, kMaxKernel);
   c.stride = attrs.get_int_in("stride", 1, 1, kMaxStride);
+  if (attrs.has("dilation")) {
+    const int64_t d = attrs.require_int("dilation");
+    if (d < 1 || d > kMaxDilation)
+      throw LayerError("dilation must be between 1 and kMaxDilation = " + std::to_string(kMaxDilation) + ", got " +
+                       std::to_string(d));
+    c.dilation = int(d);
+  }
   if (attrs.is_string("pad")) {
     std::string mode = attrs.require_string("pad");
     if (mode != "same") throw LayerError("pad must be an integer or \"same\", got \"" + mode + "\"");
     c.same = true;
   } else {
-    c.pad = attrs.get_int_in("pad", c.kernel / 2, 0, c.kernel - 1);
+    // By default half the span: the size is kept at stride 1 (for an odd kernel).
+    c.pad = attrs.get_int_in("pad", c.extent() / 2, 0, c.extent() - 1);
   }
   c.bias = attrs.get_bool("bias", false);
   c.act = read_act(attrs, "act", Act::none);

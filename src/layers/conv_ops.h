@@ -11,6 +11,9 @@
 
 namespace mnet {
 
+// A conv's or dwconv's `dilation`: 1..kMaxDilation (DeepLab's atrous rates reach 24).
+constexpr int kMaxDilation = 32;
+
 class PointwiseOp : public Op, public PointwiseBands {
  public:
   ConvGemm gemm;            // weight [out_c, in_c], N = H·W
@@ -27,7 +30,9 @@ class PointwiseOp : public Op, public PointwiseBands {
   }
 };
 
-class DepthwiseOp : public Op, public DepthwiseBands {
+// A depthwise convolution over the whole map. A dilated one stays this: band chains size their
+// buffers, and the memory estimate bounds them, from the undilated kernel's rows.
+class DepthwiseOp : public Op {
  public:
   DepthwiseParams p;
   std::vector<float> weight;  // [C, k, k]
@@ -37,6 +42,11 @@ class DepthwiseOp : public Op, public DepthwiseBands {
   }
   // Of the whole layer: a band of rows may take another (depthwise_conv asks for each call).
   std::string kernel_name() const override { return mnet::kernel_name(choose_depthwise(p, simd_level())); }
+};
+
+// An undilated depthwise, which band chains may also run a band of output rows at a time.
+class BandedDepthwiseOp : public DepthwiseOp, public DepthwiseBands {
+ public:
   RowWindow window() const override {
     return RowWindow{p.channels, p.in_h, p.in_w, p.out_h, p.out_w, p.kernel, p.stride, p.pad_top};
   }

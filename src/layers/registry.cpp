@@ -16,6 +16,8 @@ std::unique_ptr<Layer> make_sigmoid(Attrs&);
 std::unique_ptr<Layer> make_add(Attrs&);
 std::unique_ptr<Layer> make_concat(Attrs&);
 std::unique_ptr<Layer> make_channel_shuffle(Attrs&);
+std::unique_ptr<Layer> make_slice(Attrs&);
+std::unique_ptr<Layer> make_pad(Attrs&);
 std::unique_ptr<Layer> make_global_avgpool(Attrs&);
 std::unique_ptr<Layer> make_maxpool(Attrs&);
 std::unique_ptr<Layer> make_avgpool(Attrs&);
@@ -40,6 +42,8 @@ constexpr Registration<LayerFactory> kLayerTypes[] = {
     {"add", make_add},
     {"concat", make_concat},
     {"channel_shuffle", make_channel_shuffle},
+    {"slice", make_slice},
+    {"pad", make_pad},
     {"gap", make_global_avgpool},
     {"maxpool", make_maxpool},
     {"avgpool", make_avgpool},

@@ -185,8 +185,9 @@ MemoryEstimate estimate_memory(const Graph& graph, const std::vector<ExecOptions
           shape.kernel = int(kernel), shape.stride = stride, shape.groups = int(groups);
           if (choose_conv(shape, simd_level()) == Kernel::direct_conv_avx512)  // the calling thread's padded copy
             per_thread = std::max(per_thread, in.c * padded_plane_floats(in, kernel));
-          else  // im2col's columns, one group at a time
-            shared_scratch = std::max(shared_scratch, in.c / std::max<int64_t>(groups, 1) * kernel * kernel * out.h * out.w);
+          // im2col's columns, one group at a time; also where direct_conv was named, since the graph
+          // does not keep dilation either and a dilated convolution runs through im2col.
+          shared_scratch = std::max(shared_scratch, in.c / std::max<int64_t>(groups, 1) * kernel * kernel * out.h * out.w);
         }
       } else if (own > 0) {
         // Squeeze-excite: the pooled and gated channels and the squeezed vector.

@@ -237,11 +237,15 @@ struct Importer {
     if (f.shape.size() != 4) fail(op, "filter must have rank 4, got " + shape_to_string(f.shape));
     if (f.shape[1] != f.shape[2]) fail(op, "only square kernels are supported, got " + shape_to_string(f.shape));
     if (o.stride_h != o.stride_w) fail(op, "only equal strides are supported");
-    if (o.dilation_h != 1 || o.dilation_w != 1) fail(op, "dilation is not supported");
+    if (o.dilation_h != o.dilation_w)
+      fail(op, "only equal dilations are supported, got dilation_h_factor " + std::to_string(o.dilation_h) +
+                   " and dilation_w_factor " + std::to_string(o.dilation_w));
     LayerSpec layer = layer_of(depthwise ? "dwconv" : "conv");
     Attrs& a = layer.attrs;
     a.set("kernel", AttrValue::of_int(f.shape[1]));
     a.set("stride", AttrValue::of_int(o.stride_h));
+    // The layer checks it against kMaxDilation.
+    if (o.dilation_h != 1) a.set("dilation", AttrValue::of_int(o.dilation_h));
     a.set("bias", AttrValue::of_bool(true));
     a.set("act", AttrValue::of_string(act_of(op)));
     a.set("pad", o.padding == TflitePadding::kSame ? AttrValue::of_string("same") : AttrValue::of_int(0));
