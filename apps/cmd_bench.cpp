@@ -1,4 +1,5 @@
-// mnet bench MODEL... --threads 1,2: whole-model latency, median/p10/p90, one row per model × threads.
+// mnet bench MODEL... --threads 1,2: whole-model latency, median/p10/p90 and mean ± sd, one row per
+// model × threads, with a warning when the machine was busy meanwhile.
 #include <algorithm>
 
 #include "common.h"
@@ -14,7 +15,7 @@ Command make_bench_command(CLI::App& root) {
   auto engine = std::make_shared<EngineOptions>();
   auto out = std::make_shared<OutputOptions>();
   auto threads = std::make_shared<std::vector<int>>(std::vector<int>{1});
-  CLI::App* app = root.add_subcommand("bench", "Whole-model latency (no per-layer timers): median, p10, p90 in ms.\n"
+  CLI::App* app = root.add_subcommand("bench", "Whole-model latency (no per-layer timers): median, p10, p90, mean ± sd in ms.\n"
                                                "  example: mnet bench configs/mobilenet_v3_large.json --threads 1,2");
   app->add_option("models", *models, "Models (configs or imported folders)")->required();
   opts->add_to(*app, false);
@@ -25,7 +26,8 @@ Command make_bench_command(CLI::App& root) {
   engine->add_to(*app);
   out->add_to(*app);
   auto run = [models, opts, engine, out, threads]() {
-    TimingOptions timing{engine->runs, engine->warmup};
+    std::unique_ptr<IdleGate> gate = idle_gate(engine->wait_idle);
+    TimingOptions timing = engine->timing(gate.get());
     MachineInfo machine = machine_info(0, timing);
     std::vector<BenchRow> rows;
     for (const auto& m : *models) {
@@ -41,6 +43,9 @@ Command make_bench_command(CLI::App& root) {
         rows.push_back({g.name, m, g.input().out, n, time_model(exec, input.data(), timing)});
       }
     }
+    std::vector<RunConditions> measured;
+    for (const BenchRow& r : rows) measured.push_back(r.latency.conditions);
+    warn_if_disturbed(measured, gate.get());
     emit(*out, format_bench(machine, rows, out->parsed()));
     return kExitOk;
   };

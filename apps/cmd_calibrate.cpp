@@ -1,5 +1,5 @@
 // mnet calibrate --threads 1,2: measures the GEMM ceiling per thread count and caches it for the
-// "% ceil" column of `mnet profile`.
+// "% ceil" column of `mnet profile`; a ceiling measured while the machine was busy is not cached.
 #include <unistd.h>
 
 #include <cstdio>
@@ -25,20 +25,37 @@ Command make_calibrate_command(CLI::App& root) {
       ->capture_default_str()
       ->check(CLI::Range(1, 256));
   out->add_to(*app, "table|json");
-  auto run = [out, threads]() {
+  auto wait_idle = std::make_shared<std::string>();
+  add_wait_idle_option(*app, *wait_idle);
+  auto run = [out, threads, wait_idle]() {
     std::string cache_file = calibration_cache_path();
     if (cache_file.empty()) throw RunError("no folder for the calibration cache: set MNET_CACHE_DIR, XDG_CACHE_HOME or HOME");
     create_cache_folder(cache_file);  // fail before measuring, not after
     CalibrationCache cache = read_calibration_cache(cache_file);
     if (!cache.problem.empty()) std::fprintf(stderr, "mnet: %s; calibrate overwrites it\n", one_line(cache.problem).c_str());
+    std::unique_ptr<IdleGate> gate = idle_gate(*wait_idle);
     std::vector<Calibration> results;
+    std::vector<RunConditions> refused;
+    std::string refused_threads;
     for (int n : *threads) {
       if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "mnet: measuring the GEMM ceiling at %d thread(s)...\n", n);
-      results.push_back(measure_calibration(n));
-      put_calibration(cache, results.back());
+      results.push_back(measure_calibration(n, gate.get()));
+      // A ceiling measured under load would understate every later profile's % ceil: not cached.
+      if (may_cache(results.back())) {
+        put_calibration(cache, results.back());
+      } else {
+        refused.push_back(results.back().conditions);
+        refused_threads += (refused_threads.empty() ? "" : ",") + std::to_string(n);
+      }
     }
-    write_calibration_cache(cache_file, cache);
+    if (refused.size() < results.size()) write_calibration_cache(cache_file, cache);
     emit(*out, format_calibration(results, cache_file, out->parsed()));
+    if (!refused.empty()) {
+      const std::string busy = disturbance_warning(refused);
+      throw RunError(cache_file + ": the ceiling at --threads " + refused_threads +
+                     " was not cached: " + busy.substr(0, busy.find(": the figures")) +
+                     "; rerun on a quiet machine, or with --wait-idle");
+    }
     return kExitOk;
   };
   return {app, run};

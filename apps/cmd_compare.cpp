@@ -56,6 +56,7 @@ Command make_compare_command(CLI::App& root) {
       }
     }
     std::vector<CompareRow> rows;
+    std::unique_ptr<IdleGate> gate = idle_gate(engine->wait_idle);
     for (const auto& m : paths) {
       if (*cost_only) {
         rows.push_back({analyze_cost(load_graph(m, opts->overrides())), m, std::nullopt});
@@ -67,10 +68,15 @@ Command make_compare_command(CLI::App& root) {
       const Graph& g = loaded.graph;
       Executor exec(g, loaded.weights, ExecOptions{*threads});
       std::vector<float> input = random_input(g.input().out);
-      rows.push_back({analyze_cost(g), m, time_model(exec, input.data(), TimingOptions{engine->runs, engine->warmup})});
+      rows.push_back({analyze_cost(g), m, time_model(exec, input.data(), engine->timing(gate.get()))});
     }
     std::optional<MachineInfo> machine;
-    if (!*cost_only) machine = machine_info(*threads, TimingOptions{engine->runs, engine->warmup});
+    if (!*cost_only) {
+      machine = machine_info(*threads, engine->timing());
+      std::vector<RunConditions> measured;
+      for (const CompareRow& r : rows) measured.push_back(r.latency->conditions);
+      warn_if_disturbed(measured, gate.get());
+    }
     emit(*out, format_compare(rows, machine ? &*machine : nullptr, out->parsed(), base));
     return kExitOk;
   };

@@ -59,9 +59,10 @@ Command make_profile_command(CLI::App& root) {
     const PlannedMemory memory = planned_memory(estimate_memory(g, executors));
     Executor layers(g, loaded.weights, layer_by_layer), model(g, loaded.weights, ExecOptions{*threads});
     std::vector<float> input = random_input(g.input().out);
-    ProfileTimings t =
-        profile_model(g, layers, model, input.data(), TimingOptions{engine->runs, engine->warmup}, *threads);
+    std::unique_ptr<IdleGate> gate = idle_gate(engine->wait_idle);
+    ProfileTimings t = profile_model(g, layers, model, input.data(), engine->timing(gate.get()), *threads);
     t.machine.ceiling = ceiling;
+    warn_if_disturbed({t.layer_conditions, t.model.conditions}, gate.get());
     emit(*out, format_profile(cost, &t, out->parsed(), &memory));
     return kExitOk;
   };

@@ -72,8 +72,58 @@ void EngineOptions::add_to(CLI::App& app, bool timing) {
           "UINT64"));
   add_checks_to(app);
   if (!timing) return;
-  app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, 100000));
+  CLI::Option* runs_option =
+      app.add_option("--runs", runs, "Timed runs after the warm-up")->capture_default_str()->check(CLI::Range(1, kMaxTimedRuns));
   app.add_option("--warmup", warmup, "Warm-up runs, not timed")->capture_default_str()->check(CLI::Range(0, 100000));
+  app.add_option("--duration", duration_s,
+                 "Instead of --runs: time runs until SECONDS of wall time have passed (at least one, at most " +
+                     std::to_string(kMaxTimedRuns) + ")")
+      ->option_text("SECONDS")
+      ->check(CLI::Range(1e-3, kMaxDurationS))
+      ->excludes(runs_option);
+  app.add_option("--delay", delay_ms, "Sleep MS milliseconds between timed runs (not timed)")
+      ->option_text("MS")
+      ->check(CLI::Range(0.0, kMaxDelayMs));
+  add_wait_idle_option(app, wait_idle);
+}
+
+TimingOptions EngineOptions::timing(IdleGate* idle) const {
+  TimingOptions t{runs, warmup};
+  t.duration_s = duration_s;
+  t.delay_ms = delay_ms;
+  t.idle = idle;
+  return t;
+}
+
+void add_wait_idle_option(CLI::App& app, std::string& seconds) {
+  // A flag with an optional "=SECONDS" (`--wait-idle 30` would read 30 as a model); CLI11 gives a
+  // bare flag the value "true". Text, as CLI11 turns a flag's "=0.5" into a count for numbers.
+  const std::string range = "[0, " + format_number(kMaxWaitIdleS) + "]";
+  app.add_flag("--wait-idle", seconds,
+               "Before timing, wait up to SECONDS (--wait-idle=SECONDS; default " + format_number(kDefaultWaitIdleS) +
+                   ") until other processes use less than " + format_number(kMaxOthersCores) +
+                   " of a core and steal is below " + format_number(kMaxStealPct) + " %; then measure anyway")
+      ->transform(CLI::Validator(
+          [range](std::string& text) -> std::string {
+            if (text == "true") text = format_number(kDefaultWaitIdleS);
+            double v = 0;
+            if (CLI::detail::lexical_cast(text, v) && v >= 0 && v <= kMaxWaitIdleS) return "";
+            return "--wait-idle must be a number of seconds in " + range + ", got " + text;
+          },
+          ""))
+      ->option_text("[=SECONDS]");
+}
+
+std::unique_ptr<IdleGate> idle_gate(const std::string& wait_idle) {
+  double seconds = 0;
+  if (wait_idle.empty() || !CLI::detail::lexical_cast(wait_idle, seconds)) return nullptr;
+  return std::make_unique<IdleGate>(seconds);
+}
+
+void warn_if_disturbed(const std::vector<RunConditions>& measured, const IdleGate* gate) {
+  const std::string line =
+      gate ? disturbance_warning(measured, "a longer --wait-idle may find a quiet moment") : disturbance_warning(measured);
+  if (!line.empty()) std::fprintf(stderr, "mnet: warning: %s\n", one_line(line).c_str());
 }
 
 namespace {

@@ -9,6 +9,7 @@
 
 #include "config/config.h"
 #include "graph/graph.h"
+#include "profile/profiler.h"
 #include "report/table.h"
 #include "run/executor.h"
 #include "model/model.h"
@@ -81,12 +82,33 @@ struct ModelOptions {
 Graph load_graph(const std::string& path, const ConfigOverrides& overrides);
 
 
+// Limits of the timing options: --wait-idle and --duration in seconds, --delay in milliseconds.
+constexpr double kDefaultWaitIdleS = 60;
+constexpr double kMaxWaitIdleS = 3600;
+constexpr double kMaxDurationS = 3600;
+constexpr double kMaxDelayMs = 60000;
+
+// --wait-idle[=SECONDS] into `seconds` as text (left empty when not given; kDefaultWaitIdleS
+// without a value). Every command that times something adds it through here.
+void add_wait_idle_option(CLI::App& app, std::string& seconds);
+// The --wait-idle gate of a command (null when the option was not given), shared by all its
+// measurements.
+std::unique_ptr<IdleGate> idle_gate(const std::string& wait_idle);
+// One warning line on stderr when any of a command's measurements was disturbed; `gate`: the
+// command's --wait-idle, if given (the advice then is a longer wait).
+void warn_if_disturbed(const std::vector<RunConditions>& measured, const IdleGate* gate = nullptr);
+
 // Options of the commands that execute a model.
 struct EngineOptions {
   std::string weights;  // safetensors; empty: deterministic random weights
   uint64_t seed = 1;
   int runs = 50;
   int warmup = 10;
+  double duration_s = 0;   // --duration: instead of --runs; 0: not given
+  double delay_ms = 0;     // --delay between timed runs
+  std::string wait_idle;   // --wait-idle's seconds; empty: not given
+  // The timing options, with `idle` (from idle_gate) as the --wait-idle gate.
+  TimingOptions timing(IdleGate* idle = nullptr) const;
   int64_t max_memory = 0;        // --max-memory in bytes; 0: default_max_memory()
   bool allow_nonfinite = false;  // --allow-nonfinite: warn about NaN/inf weights and inputs, run anyway
   void add_to(CLI::App& app, bool timing = true);

@@ -5,6 +5,7 @@
 
 #include "config/config.h"
 #include "cost/cost.h"
+#include "report/calibration_report.h"
 #include "report/latency_report.h"
 #include "report/profile_report.h"
 #include "profile/calibrate.h"
@@ -14,11 +15,19 @@
 using namespace mnet;
 using namespace mnet::testing;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
 using Catch::Matchers::StartsWith;
 
 namespace {
 
 std::string config(const std::string& name) { return source_path("configs/" + name); }
+
+// run_mnet with the load decision forced ("0" quiet, "1" disturbed; profiler.h's test hook): this
+// machine may be busy while the tests run, and calibrate would then rightly refuse to cache.
+CommandResult run_mnet_load(const std::string& disturbed, const std::string& args, const std::string& cache_dir) {
+  return run_command("MNET_TEST_DISTURBED=" + disturbed + " MNET_CACHE_DIR=" + shell_quote(cache_dir) + " " +
+                     MNET_BINARY + " " + args);
+}
 
 // One 1x1 convolution, 8 -> 16 channels at 10x10: 12,800 multiply-adds.
 CostReport one_conv_cost() {
@@ -62,8 +71,8 @@ TEST_CASE("GFLOP/s counts two FLOPs per multiply-add, 0 without a time; latency 
   CHECK(s.p10 == Approx(1.4));
   CHECK(s.p90 == Approx(4.6));
   nlohmann::json j = latency_json(s);
-  CHECK(j == nlohmann::json{{"runs", 5}, {"median_ms", 3.0}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
-                            {"min_ms", 1.0}, {"max_ms", 5.0}});
+  CHECK(j == nlohmann::json{{"runs", 5},      {"median_ms", 3.0}, {"p10_ms", s.p10},   {"p90_ms", s.p90},
+                            {"min_ms", 1.0},  {"max_ms", 5.0},    {"mean_ms", 3.0},    {"stddev_ms", s.stddev}});
 }
 
 TEST_CASE("% ceil is the achieved GFLOP/s over the ceiling, per layer, per type and in total") {
@@ -115,13 +124,13 @@ TEST_CASE("mnet calibrate caches the ceiling and mnet profile then shows % ceil"
   TempDir cache;
   std::string v1 = shell_quote(config("mobilenet_v1.json"));
 
-  CommandResult before = run_mnet("profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
+  CommandResult before = run_mnet_load("0", "profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
   REQUIRE(before.exit_code == 0);
   CHECK_THAT(before.out, Contains("\nGEMM ceiling: not measured (run mnet calibrate)\n"));
   CHECK(before.out.find("% ceil") == std::string::npos);
   CHECK(cache.entries().empty());  // a profile never measures, never writes the cache
 
-  CommandResult cal = run_mnet("calibrate --threads 1", cache.path.string());
+  CommandResult cal = run_mnet_load("0", "calibrate --threads 1", cache.path.string());
   INFO(cal.err);
   REQUIRE(cal.exit_code == 0);
   CHECK(cal.err.empty());
@@ -136,7 +145,7 @@ TEST_CASE("mnet calibrate caches the ceiling and mnet profile then shows % ceil"
   CHECK(cached.entries[0].ceiling_gflops > 0);
   CHECK(cached.entries[0].shapes.size() >= 3);
 
-  CommandResult after = run_mnet("profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
+  CommandResult after = run_mnet_load("0", "profile " + v1 + " --runs 3 --warmup 1", cache.path.string());
   INFO(after.err);
   REQUIRE(after.exit_code == 0);
   CHECK_THAT(after.out, Contains("\nGEMM ceiling: " + fixed(cached.entries[0].ceiling_gflops, 1) + " GFLOP/s"));
@@ -159,13 +168,13 @@ TEST_CASE("mnet calibrate caches the ceiling and mnet profile then shows % ceil"
 TEST_CASE("a corrupt calibration cache is ignored by profile with a note and rewritten by calibrate", "[calibrate][e2e]") {
   TempDir cache;
   std::string path = cache.write("calibration.json", "{\"mnet_calibration_cache\": 1, \"entr");
-  CommandResult r = run_mnet("profile " + shell_quote(config("tiny_custom.json")) + " --runs 1 --warmup 0", cache.path.string());
+  CommandResult r = run_mnet_load("0", "profile " + shell_quote(config("tiny_custom.json")) + " --runs 1 --warmup 0", cache.path.string());
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("GEMM ceiling: not measured (run mnet calibrate)"));
   CHECK_THAT(r.err, Contains("mnet: " + path + ": not a calibration cache: not valid JSON; ignored (mnet calibrate rewrites it)\n"));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 2);  // the note and the random-weights line
 
-  CommandResult cal = run_mnet("calibrate --format json -o " + shell_quote(cache.file("report.json")), cache.path.string());
+  CommandResult cal = run_mnet_load("0", "calibrate --format json -o " + shell_quote(cache.file("report.json")), cache.path.string());
   REQUIRE(cal.exit_code == 0);
   CHECK(cal.out.empty());
   CHECK(cal.err == "mnet: " + path + ": not a calibration cache: not valid JSON; calibrate overwrites it\n");
@@ -194,4 +203,48 @@ TEST_CASE("mnet calibrate fails before measuring when the cache folder cannot be
   CommandResult help = run_mnet("calibrate --help");
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, Contains("example: mnet calibrate --threads 1,2"));
+}
+
+TEST_CASE("mnet calibrate caches no ceiling measured while the machine was busy, and fails saying so", "[calibrate][e2e]") {
+  TempDir cache;
+  CommandResult r = run_mnet_load("1", "calibrate --threads 1 --format json", cache.path.string());
+  CHECK(r.exit_code == 1);
+  const std::string path = cache.file("calibration.json");
+  CHECK_THAT(r.err, StartsWith("mnet: error: " + path + ": the ceiling at --threads 1 was not cached: the machine was busy "
+                               "during the timed runs ("));
+  CHECK_THAT(r.err, EndsWith("MNET_TEST_DISTURBED=1); rerun on a quiet machine, or with --wait-idle\n"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(cache.entries().empty());  // nothing written
+  // The figures are still shown, marked as not cached.
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["results"].size() == 1);
+  CHECK(j["results"][0]["cached"] == false);
+  CHECK(j["results"][0]["conditions"]["disturbed"] == true);
+  CHECK(j["results"][0]["ceiling_gflops"].get<double>() > 0);
+
+  // A quiet one is cached; a later busy one leaves it as it was.
+  REQUIRE(run_mnet_load("0", "calibrate --threads 1", cache.path.string()).exit_code == 0);
+  const std::string quiet = read_text(path);
+  CommandResult busy = run_mnet_load("1", "calibrate --threads 1", cache.path.string());
+  CHECK(busy.exit_code == 1);
+  CHECK_THAT(busy.out, Contains("no: machine busy"));
+  CHECK_THAT(busy.out, Contains("\nnothing cached in " + path + "\n"));
+  CHECK(read_text(path) == quiet);
+}
+
+TEST_CASE("only the quiet thread counts of a calibration are cached", "[calibrate]") {
+  Calibration quiet, busy;
+  quiet.key.threads = 1;
+  quiet.key.mnet_version = MNET_VERSION;
+  busy.key.threads = 2;
+  quiet.conditions.measured = busy.conditions.measured = true;
+  busy.conditions.disturbed = true;
+  busy.conditions.reasons = {"other processes used 0.90 of 2 cores"};
+  CHECK(may_cache(quiet));
+  CHECK_FALSE(may_cache(busy));
+  CHECK_FALSE(may_cache(Calibration{}));  // never measured
+  std::string table = format_calibration({quiet, busy}, "/c/calibration.json", Format::table);
+  CHECK_THAT(table, Contains("mnet " MNET_VERSION "; DISTURBED: other processes used 0.90 of 2 cores\n"));
+  CHECK_THAT(table, Contains("\nonly the rows marked yes cached in /c/calibration.json\n"));
+  CHECK_THAT(format_calibration({quiet}, "/c/calibration.json", Format::table), Contains("\ncached in /c/calibration.json\n"));
 }

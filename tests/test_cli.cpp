@@ -95,7 +95,8 @@ TEST_CASE("mnet compare --baseline adds ratio columns and a line per model, the 
                                  " --runs 2 --warmup 1 --format csv -o " + tmp.file("c.csv"));
   REQUIRE(timed.exit_code == 0);
   const std::string csv = read_text(tmp.file("c.csv"));
-  CHECK_THAT(csv, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,median ms,p10 ms,p90 ms,GFLOP/s,MAdds ×,params ×,latency ×\n"));
+  CHECK_THAT(csv, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,"
+                             "max ms,GFLOP/s,disturbed,MAdds ×,params ×,latency ×\n"));
   CHECK_THAT(csv, Contains(",1.0000,1.0000,1.0000\n"));
   // A baseline that cannot be read is an error naming it.
   CommandResult missing = run_mnet("compare " + config("mobilenet_v2.json") + " --baseline " + tmp.file("none.json") + " --cost-only");
@@ -147,13 +148,63 @@ TEST_CASE("mnet profile times every convolution on its own and the whole model w
     CHECK(j["model_latency"]["band_chains"] == 0);
 }
 
+TEST_CASE("mnet profile runs ShuffleNet v1, MnasNet-A1 and NASNet-A Mobile") {
+  for (const char* name : {"shufflenet_v1_g3.json", "mnasnet_a1.json", "nasnet_a_mobile.json"}) {
+    INFO(name);
+    CommandResult r = run_mnet("profile " + config(name) + " --runs 3 --warmup 1 --format json");
+    REQUIRE(r.exit_code == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["model_latency"]["runs"] == 3);
+    CHECK(j["model_latency"]["median_ms"].get<double>() > 0);
+  }
+  CommandResult wide = run_mnet("profile " + config("shufflenet_v1_g3.json") + " --width 1.5 --cost-only");
+  REQUIRE(wide.exit_code == 0);
+  CHECK_THAT(wide.out, Contains("292,443,552"));
+}
+
+TEST_CASE("configs/nasnet_a_mobile.json is what configs/make_nasnet_a_mobile.py generates") {
+  if (run_command("test -x /usr/bin/python3").exit_code != 0) {
+    WARN("skipped: /usr/bin/python3 is missing");
+    return;
+  }
+  CommandResult check = run_command("/usr/bin/python3 " + shell_quote(source_path("configs/make_nasnet_a_mobile.py")) + " --check");
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.err.empty());
+}
+
 TEST_CASE("mnet bench sweeps thread counts") {
   CommandResult r = run_mnet("bench " + config("tiny_custom.json") + " --threads 1,2 --runs 3 --warmup 1 --format json");
   REQUIRE(r.exit_code == 0);
   auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["results"].size() == 2);
   CHECK(j["results"][1]["threads"] == 2);
-  for (const char* key : {"median_ms", "p10_ms", "p90_ms", "min_ms", "max_ms"}) CHECK(j["results"][0].contains(key));
+  for (const char* key : {"median_ms", "p10_ms", "p90_ms", "min_ms", "max_ms", "mean_ms", "stddev_ms", "conditions"})
+    CHECK(j["results"][0].contains(key));
+}
+
+TEST_CASE("mnet profile runs the torchvision networks' configs with random weights") {
+  // One run each: VGG16 alone is 15.5G multiply-adds.
+  for (const char* name : {"alexnet.json", "vgg16.json", "googlenet.json", "squeezenet_1_0.json", "resnet50.json",
+                           "mnasnet_b1.json", "shufflenet_v2_x1_0.json"}) {
+    INFO(name);
+    CommandResult r = run_mnet("profile " + config(name) + " --runs 1 --warmup 0 --threads 2 --format json");
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(r.err, Contains("random weights"));
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["model_latency"]["runs"] == 1);
+    CHECK(j["model_latency"]["median_ms"].get<double>() > 0);
+    CHECK(j["layers"].back()["out_shape"] == nlohmann::json({1000, 1, 1}));
+    for (const auto& l : j["layers"])
+      if ((l["type"] == "conv" || l["type"] == "dwconv" || l["type"] == "fc") && !l.contains("fused_into")) {
+        INFO(l["name"]);
+        CHECK(l["median_ms"].get<double>() > 0);
+      }
+  }
+  // --width thins the convolutions and keeps the 1000 classes (docs/configs.md).
+  CommandResult thin = run_mnet("profile " + config("resnet50.json") + " --cost-only --width 0.5 --format json");
+  REQUIRE(thin.exit_code == 0);
+  CHECK(nlohmann::json::parse(thin.out)["totals"]["madds"] == 1052311552);
 }
 
 TEST_CASE("mnet run reads and writes float32 npy") {
@@ -216,7 +267,7 @@ TEST_CASE("an unknown subcommand is named, with the subcommands there are, on on
   CHECK(r.out.empty());
   CHECK(r.err ==
         "mnet: error: unknown subcommand 'frobnicate' (one of: profile, bench, compare, run, classify, import, info, "
-        "calibrate); run 'mnet --help' for the options\n");
+        "calibrate, explain); run 'mnet --help' for the options\n");
   CommandResult none = run_mnet("");
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, StartsWith("mnet: error: a subcommand is required (one of: profile, bench,"));
@@ -229,7 +280,7 @@ TEST_CASE("an unknown subcommand is named, with the subcommands there are, on on
     CHECK(bogus.out.empty());
     const std::string option = args.substr(0, args.find(' '));
     CHECK(bogus.err == "mnet: error: unknown option '" + option + "' before the subcommand (one of: profile, bench, "
-                       "compare, run, classify, import, info, calibrate); run 'mnet --help' for the options\n");
+                       "compare, run, classify, import, info, calibrate, explain); run 'mnet --help' for the options\n");
   }
 }
 

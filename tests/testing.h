@@ -140,10 +140,13 @@ inline std::string generated_seed(const std::string& target, const std::string& 
 // Runs the built mnet binary with `args` (already shell-quoted where needed). MNET_CACHE_DIR points
 // at `cache_dir`, by default a fresh empty folder, so that no test reads or writes the user's
 // calibration cache in $HOME and every profile is "not measured" unless a test calibrated.
+// MNET_TEST_DISTURBED=0: a test's output must not depend on how busy the machine running the suite
+// is (CI shares its cores); the tests of the busy-machine paths set it to 1 themselves, and the
+// decision itself is tested on numbers in test_machine_load.cpp.
 inline CommandResult run_mnet(const std::string& args, const std::string& cache_dir = "") {
   TempDir empty_cache;
   std::string dir = cache_dir.empty() ? empty_cache.path.string() : cache_dir;
-  return run_command("MNET_CACHE_DIR=" + shell_quote(dir) + " " + MNET_BINARY + " " + args);
+  return run_command("MNET_TEST_DISTURBED=0 MNET_CACHE_DIR=" + shell_quote(dir) + " " + MNET_BINARY + " " + args);
 }
 
 // The low `bytes` bytes of v, least significant first; zeros past its 8 bytes.

@@ -59,22 +59,29 @@ Graph conv1x1_graph(const ConvShape& s) {
   return g;
 }
 
-ShapeRate time_shape(std::string shape, int64_t madds, const std::function<void()>& run) {
-  LatencyStats probe = time_runs(run, TimingOptions{1, kWarmup});
+// The shape's rate; `conditions` gains the machine's load over its timed runs.
+ShapeRate time_shape(std::string shape, int64_t madds, const std::function<void()>& run, IdleGate* idle,
+                     RunConditions& conditions) {
+  TimingOptions probe_options{1, kWarmup};
+  probe_options.idle = idle;
+  LatencyStats probe = time_runs(run, probe_options);
   int runs = std::clamp(int(kShapeBudgetMs / std::max(probe.median, 1e-3)), kMinRuns, kMaxRuns);
-  LatencyStats s = time_runs(run, TimingOptions{runs, 0});
+  TimingOptions options{runs, 0};
+  options.idle = idle;
+  LatencyStats s = time_runs(run, options);
+  conditions = combine_conditions(conditions, s.conditions);
   return ShapeRate{std::move(shape), madds, s.median, s.runs, gflops(madds, s.median)};
 }
 
-ShapeRate measure_conv1x1(const ConvShape& s, int threads) {
+ShapeRate measure_conv1x1(const ConvShape& s, int threads, IdleGate* idle, RunConditions& conditions) {
   Graph g = conv1x1_graph(s);
   WeightMap weights = random_weights(g, 1);
   Executor exec(g, weights, ExecOptions{threads});
   std::vector<float> input(size_t(g.input().out.elements()), 0.5f);  // [in_c, hw, hw]
-  return time_shape(conv_shape_name(s), analyze_cost(g).madds, [&] { exec.run(input.data()); });
+  return time_shape(conv_shape_name(s), analyze_cost(g).madds, [&] { exec.run(input.data()); }, idle, conditions);
 }
 
-ShapeRate measure_sgemm(int threads) {
+ShapeRate measure_sgemm(int threads, IdleGate* idle, RunConditions& conditions) {
   const int n = kSgemmSize;
   std::vector<float> a(size_t(n) * n, 0.5f), b(size_t(n) * n, 0.25f), c(size_t(n) * n);  // [n, n] each
   set_blas_threads(threads);
@@ -82,7 +89,7 @@ ShapeRate measure_sgemm(int threads) {
   return time_shape(shape, int64_t(n) * n * n, [&] {
     // OpenBLAS itself, whatever kernel the engine uses for its GEMMs.
     openblas::sgemm(n, n, n, a.data(), b.data(), c.data());
-  });
+  }, idle, conditions);
 }
 
 std::string utc_now() {
@@ -101,20 +108,22 @@ CalibrationKey current_calibration_key(int threads) {
   return CalibrationKey{m.cpu, threads, m.blas, m.blas_core, MNET_VERSION};
 }
 
-Calibration measure_calibration(int threads) {
+Calibration measure_calibration(int threads, IdleGate* idle) {
   Calibration c;
   c.key = current_calibration_key(threads);
   c.measured_at = utc_now();
   for (const ConvShape& s : kConvShapes) {
-    c.shapes.push_back(measure_conv1x1(s, threads));
+    c.shapes.push_back(measure_conv1x1(s, threads, idle, c.conditions));
     if (c.shapes.back().gflops > c.ceiling_gflops) {
       c.ceiling_gflops = c.shapes.back().gflops;
       c.ceiling_shape = c.shapes.back().shape;
     }
   }
-  c.sgemm = measure_sgemm(threads);
+  c.sgemm = measure_sgemm(threads, idle, c.conditions);
   return c;
 }
+
+bool may_cache(const Calibration& c) { return c.conditions.measured && !c.conditions.disturbed; }
 
 GemmCeiling gemm_ceiling(const Calibration& c, const std::string& cache_file) {
   return GemmCeiling{c.ceiling_gflops, c.ceiling_shape, c.measured_at, cache_file};

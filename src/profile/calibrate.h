@@ -41,12 +41,18 @@ struct Calibration {
   std::vector<ShapeRate> shapes;   // the engine's 1x1 convolutions
   ShapeRate sgemm;                 // raw cblas_sgemm on a large square, for context only
   std::string measured_at;         // UTC, "2025-06-01 10:20 UTC"
+  RunConditions conditions;        // the machine over all the timed runs; never cached
 };
 
 // Times the engine's 1x1 convolution on a few compute-bound shapes (a one-layer graph run by the
 // Executor, so whatever kernel the engine uses is what gets measured) and cblas_sgemm on a
-// 1024³ square: the median of several runs after a warm-up, about 2 s per thread count.
-Calibration measure_calibration(int threads);
+// 1024³ square: the median of several runs after a warm-up, about 2 s per thread count. With
+// `idle` (--wait-idle), each shape waits for a quiet machine first.
+Calibration measure_calibration(int threads, IdleGate* idle = nullptr);
+
+// Whether a measured calibration may be cached: not when the machine was busy while it ran (a
+// ceiling taken under load would understate every later profile's "% ceil").
+bool may_cache(const Calibration& c);
 
 // The ceiling as reports show it.
 GemmCeiling gemm_ceiling(const Calibration& c, const std::string& cache_file);

@@ -2,7 +2,10 @@
 #include "profile/profiler.h"
 
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "kernels/gemm.h"
 
@@ -23,6 +26,19 @@ std::string cpu_model() {
     }
   return "unknown CPU";
 }
+
+// MNET_TEST_DISTURBED=1 or 0 decides for the load (tests of what follows from the decision).
+void apply_test_hook(RunConditions& c) {
+  const char* forced = std::getenv("MNET_TEST_DISTURBED");
+  if (!forced) return;
+  if (std::strcmp(forced, "1") == 0) {
+    c.disturbed = true;
+    c.reasons.push_back("MNET_TEST_DISTURBED=1");
+  } else if (std::strcmp(forced, "0") == 0) {
+    c.disturbed = false;
+    c.reasons.clear();
+  }
+}
 }  // namespace
 
 MachineInfo machine_info(int threads, const TimingOptions& options) {
@@ -31,20 +47,38 @@ MachineInfo machine_info(int threads, const TimingOptions& options) {
   m.blas = blas_config();
   m.blas_core = blas_corename();
   m.threads = threads;
-  m.runs = options.runs;
+  m.runs = options.duration_s > 0 ? 0 : options.runs;  // with --duration, each measurement's own count
   m.warmup = options.warmup;
+  m.duration_s = options.duration_s;
   return m;
 }
 
-LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options) {
-  for (int i = 0; i < options.warmup; ++i) run();
+LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options,
+                       const std::function<void()>& warmup_run) {
+  if (options.idle) options.idle->before_timing();
+  for (int i = 0; i < options.warmup; ++i) (warmup_run ? warmup_run : run)();
   std::vector<double> samples;
-  for (int i = 0; i < options.runs; ++i) {
+  double timed_ms = 0;
+  const LoadSample before = sample_load();
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0;; ++i) {
+    if (options.duration_s > 0 ? (i > 0 && (elapsed_ms(start) >= 1e3 * options.duration_s || i >= kMaxTimedRuns))
+                               : i >= options.runs)
+      break;
+    if (i > 0 && options.delay_ms > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(options.delay_ms));
     auto t0 = std::chrono::steady_clock::now();
     run();
     samples.push_back(elapsed_ms(t0));
+    timed_ms += samples.back();
   }
-  return latency_stats(samples);
+  const LoadSample after = sample_load();
+  LatencyStats s = latency_stats(samples);
+  s.conditions = conditions_between(before, after, timed_ms / 1e3, s.runs, online_cores(), seconds_per_tick(),
+                                    read_load_avg());
+  apply_test_hook(s.conditions);
+  if (options.idle) options.idle->after_timing(s.conditions);
+  return s;
 }
 
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options) {
@@ -59,8 +93,8 @@ ProfileTimings profile_model(const Graph& graph, Executor& layers, Executor& mod
   std::vector<std::vector<double>> samples(n);
   NodeObserver record = [&](int node, int64_t ns) { samples[node].push_back(double(ns) / 1e6); };
   NodeObserver ignore = [](int, int64_t) {};
-  for (int i = 0; i < options.warmup; ++i) layers.run(input, &ignore);
-  for (int i = 0; i < options.runs; ++i) layers.run(input, &record);
+  t.layer_conditions =
+      time_runs([&] { layers.run(input, &record); }, options, [&] { layers.run(input, &ignore); }).conditions;
   t.by_node.resize(n);
   for (size_t i = 1; i < n; ++i) {
     int host = layers.runs_in()[i];

@@ -8,13 +8,23 @@
 
 namespace mnet {
 
+// --duration's runs stop here however fast the model is, as --runs's range does.
+constexpr int kMaxTimedRuns = 100000;
+
 struct TimingOptions {
   int runs = 50;
   int warmup = 10;
+  double duration_s = 0;     // > 0: time runs until this much wall time has passed (at least one), not `runs`
+  double delay_ms = 0;       // sleep between timed runs, not timed
+  IdleGate* idle = nullptr;  // --wait-idle: waits for a quiet machine before the timed runs
 };
 
-// Latency of `run`: options.warmup untimed calls, then options.runs timed ones.
-LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options);
+// Latency of `run`: options.warmup untimed calls (of `warmup_run` when given), then the timed
+// ones, with the process's CPU time and the machine's load over them (LatencyStats::conditions).
+// The environment variable MNET_TEST_DISTURBED, a test hook, overrides the decision: "1" marks
+// every measurement disturbed, "0" none.
+LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options,
+                       const std::function<void()>& warmup_run = {});
 
 // Whole-model latency without per-layer timers.
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options);

@@ -2,6 +2,8 @@
 #include "profile/timings.h"
 
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 
 namespace mnet {
 
@@ -10,6 +12,12 @@ LatencyStats latency_stats(std::vector<double> samples) {
   s.runs = int(samples.size());
   if (samples.empty()) return s;
   std::sort(samples.begin(), samples.end());
+  s.mean = std::accumulate(samples.begin(), samples.end(), 0.0) / double(samples.size());
+  if (samples.size() > 1) {
+    double squares = 0;
+    for (double x : samples) squares += (x - s.mean) * (x - s.mean);
+    s.stddev = std::sqrt(squares / double(samples.size() - 1));
+  }
   auto at = [&](double q) {
     double pos = q * double(samples.size() - 1);
     size_t lo = size_t(pos);

@@ -5,12 +5,17 @@
 #include <string>
 #include <vector>
 
+#include "profile/machine_load.h"
+
 namespace mnet {
 
-// Latency statistics in milliseconds over the timed runs (warm-up excluded).
+// Latency statistics in milliseconds over the timed runs (warm-up excluded), and what the machine
+// did meanwhile (filled by profiler.h's time_runs; `measured` false for stats of bare samples).
 struct LatencyStats {
   int runs = 0;
   double median = 0, p10 = 0, p90 = 0, min = 0, max = 0;
+  double mean = 0, stddev = 0;  // stddev: the sample's (n - 1), 0 for one run
+  RunConditions conditions;
 };
 LatencyStats latency_stats(std::vector<double> samples_ms);
 
@@ -37,8 +42,9 @@ struct MachineInfo {
   std::string blas;       // OpenBLAS configuration string
   std::string blas_core;  // core type OpenBLAS chose
   int threads = 1;
-  int runs = 0;
+  int runs = 0;            // timed runs asked for; 0 with --duration
   int warmup = 0;
+  double duration_s = 0;  // --duration: runs for this long instead of `runs` runs; 0: not given
   GemmCeiling ceiling;
 };
 
@@ -53,6 +59,7 @@ struct ProfileTimings {
   double layer_sum_ms = 0;           // sum of the per-layer medians (instrumented pass)
   LatencyStats model;                // whole model without per-layer timers
   int band_chains = 0;               // convolution chains the whole-model plan runs in bands
+  RunConditions layer_conditions;    // the machine during the instrumented pass
 };
 
 }  // namespace mnet

@@ -3,18 +3,44 @@
 
 #include <nlohmann/json.hpp>
 
+#include "graph/attrs.h"  // format_number
+
 namespace mnet {
 
+nlohmann::json conditions_json(const RunConditions& c) {
+  using nlohmann::json;
+  return {{"disturbed", c.disturbed},
+          {"reasons", c.reasons},
+          {"cpu_ms_per_run", cpu_ms_per_run(c)},
+          {"wall_ms_per_run", wall_ms_per_run(c)},
+          {"others_cores", c.have_machine ? json(others_cores(c)) : json(nullptr)},
+          {"steal_pct", c.have_machine ? json(steal_pct(c)) : json(nullptr)},
+          {"cores", c.cores},
+          {"load_avg_1m", c.load_avg_1m ? json(*c.load_avg_1m) : json(nullptr)}};
+}
+
 nlohmann::json latency_json(const LatencyStats& s) {
-  return {{"runs", s.runs}, {"median_ms", s.median}, {"p10_ms", s.p10}, {"p90_ms", s.p90},
-          {"min_ms", s.min},  {"max_ms", s.max}};
+  nlohmann::json j = {{"runs", s.runs},   {"median_ms", s.median}, {"p10_ms", s.p10},  {"p90_ms", s.p90},
+                      {"min_ms", s.min},  {"max_ms", s.max},       {"mean_ms", s.mean}, {"stddev_ms", s.stddev}};
+  if (s.conditions.measured) j["conditions"] = conditions_json(s.conditions);
+  return j;
+}
+
+std::string runs_text(const MachineInfo& m) {
+  return (m.duration_s > 0 ? "runs for " + format_number(m.duration_s) + " s" : std::to_string(m.runs) + " runs") +
+         " after " + std::to_string(m.warmup) + " warm-up";
 }
 
 std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>& rows, Format format) {
+  std::vector<RunConditions> measured;
+  for (const BenchRow& r : rows) measured.push_back(r.latency.conditions);
+  const bool disturbed = !disturbance_note(measured).empty();
   if (format == Format::json) {
     nlohmann::json j = {{"machine", {{"cpu", machine.cpu}, {"openblas", machine.blas}, {"openblas_core", machine.blas_core},
                                      {"warmup", machine.warmup}}},
+                        {"disturbed", disturbed},
                         {"results", nlohmann::json::array()}};
+    if (machine.duration_s > 0) j["machine"]["duration_s"] = machine.duration_s;
     for (const BenchRow& r : rows) {
       nlohmann::json result = latency_json(r.latency);
       result.update({{"model", r.model}, {"source", r.source}, {"threads", r.threads}});
@@ -22,14 +48,34 @@ std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>
     }
     return json_text(j);
   }
+  // CSV has every statistic in its own column; the table and Markdown "mean ± sd" in one.
+  const bool csv = format == Format::csv;
   Table t;
-  t.header = {"model", "input", "threads", "median ms", "p10 ms", "p90 ms", "runs"};
-  t.right_aligned = {false, false, true, true, true, true, true};
-  for (const BenchRow& r : rows)
-    t.add_row({r.model, r.input.str(), std::to_string(r.threads), fixed(r.latency.median, 3), fixed(r.latency.p10, 3),
-               fixed(r.latency.p90, 3), std::to_string(r.latency.runs)});
+  t.header = {"model", "input", "threads", "median ms", "p10 ms", "p90 ms"};
+  if (csv)
+    t.header.insert(t.header.end(), {"mean ms", "stddev ms", "min ms", "max ms", "runs", "cpu ms/run", "disturbed"});
+  else
+    t.header.insert(t.header.end(), {"mean ± sd ms", "runs"});
+  if (!csv && disturbed) t.header.push_back("disturbed");
+  t.right_aligned = {false, false};
+  t.right_aligned.resize(t.header.size(), true);
+  for (const BenchRow& r : rows) {
+    const LatencyStats& l = r.latency;
+    std::vector<std::string> cells{r.model, r.input.str(), std::to_string(r.threads), fixed(l.median, 3), fixed(l.p10, 3),
+                                   fixed(l.p90, 3)};
+    if (csv)
+      cells.insert(cells.end(), {fixed(l.mean, 3), fixed(l.stddev, 3), fixed(l.min, 3), fixed(l.max, 3),
+                                 std::to_string(l.runs), fixed(cpu_ms_per_run(l.conditions), 3),
+                                 l.conditions.disturbed ? "yes" : "no"});
+    else
+      cells.insert(cells.end(), {fixed(l.mean, 3) + " ± " + fixed(l.stddev, 3), std::to_string(l.runs)});
+    if (!csv && disturbed) cells.push_back(l.conditions.disturbed ? "yes" : "no");
+    t.add_row(cells);
+  }
   std::string head = format == Format::table ? machine.cpu + ", OpenBLAS core " + machine.blas_core + ", " +
-                                                   std::to_string(machine.warmup) + " warm-up runs\n\n"
+                                                   std::to_string(machine.warmup) + " warm-up runs" +
+                                                   (machine.duration_s > 0 ? ", runs for " + format_number(machine.duration_s) + " s each" : "") +
+                                                   disturbance_note(measured) + "\n\n"
                                              : "";
   return head + t.render(format);
 }
@@ -113,16 +159,20 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
   Table t;
   t.header = {"model", "input", "MAdds", "params", "1x1 conv %", "depthwise %"};
   t.right_aligned = {false, false, true, true, true, true};
+  const bool csv = format == Format::csv;
   if (timed) {
-    t.header.insert(t.header.end(), {"median ms", "p10 ms", "p90 ms", "GFLOP/s"});
-    t.right_aligned.insert(t.right_aligned.end(), {true, true, true, true});
+    t.header.insert(t.header.end(), {"median ms", "p10 ms", "p90 ms"});
+    if (csv) t.header.insert(t.header.end(), {"mean ms", "stddev ms", "min ms", "max ms"});
+    t.header.push_back("GFLOP/s");
+    if (csv) t.header.push_back("disturbed");
+    t.right_aligned.resize(t.header.size(), true);
   }
   if (base) {
     t.header.insert(t.header.end(), {"MAdds ×", "params ×"});
     if (timed) t.header.push_back("latency ×");
     t.right_aligned.resize(t.header.size(), true);
   }
-  const bool csv = format == Format::csv;
+  std::vector<RunConditions> measured;
   for (const CompareRow& row : rows) {
     const CostReport& r = row.cost;
     std::vector<std::string> cells{r.model, r.input.str(), csv ? std::to_string(r.madds) : with_commas(r.madds),
@@ -130,7 +180,11 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
                                    fixed(madds_pct(r, true), 2)};
     if (row.latency) {
       const LatencyStats& l = *row.latency;
-      cells.insert(cells.end(), {fixed(l.median, 3), fixed(l.p10, 3), fixed(l.p90, 3), fixed(gflops(r.madds, l.median), 1)});
+      measured.push_back(l.conditions);
+      cells.insert(cells.end(), {fixed(l.median, 3), fixed(l.p10, 3), fixed(l.p90, 3)});
+      if (csv) cells.insert(cells.end(), {fixed(l.mean, 3), fixed(l.stddev, 3), fixed(l.min, 3), fixed(l.max, 3)});
+      cells.push_back(fixed(gflops(r.madds, l.median), 1));
+      if (csv) cells.push_back(l.conditions.disturbed ? "yes" : "no");
     }
     if (base) {
       // CSV keeps plain numbers; the table and Markdown say "×".
@@ -144,7 +198,7 @@ std::string format_compare(const std::vector<CompareRow>& rows, const MachineInf
   std::string head;
   if (timed && machine && format == Format::table)
     head = machine->cpu + ", " + std::to_string(machine->threads) + " thread(s), OpenBLAS core " + machine->blas_core +
-           ", " + std::to_string(machine->runs) + " runs after " + std::to_string(machine->warmup) + " warm-up\n\n";
+           ", " + runs_text(*machine) + disturbance_note(measured) + "\n\n";
   std::string text = head + t.render(format);
   if (base && format == Format::table && rows.size() > 1) text += "\n" + baseline_sentences(rows, size_t(base - rows.data()));
   return text;

@@ -12,8 +12,15 @@
 
 namespace mnet {
 
-// {"runs", "median_ms", "p10_ms", "p90_ms", "min_ms", "max_ms"}
+// {"runs", "median_ms", "p10_ms", "p90_ms", "min_ms", "max_ms", "mean_ms", "stddev_ms"} and, for
+// timed stats, "conditions" (conditions_json).
 nlohmann::json latency_json(const LatencyStats& s);
+// What the machine did during a measurement: {"disturbed", "reasons", "cpu_ms_per_run",
+// "wall_ms_per_run", "others_cores", "steal_pct", "cores", "load_avg_1m"}; the machine's figures
+// are null where /proc/stat or /proc/loadavg could not be read.
+nlohmann::json conditions_json(const RunConditions& c);
+// "50 runs after 10 warm-up", or with --duration "runs for 2 s after 10 warm-up".
+std::string runs_text(const MachineInfo& m);
 
 // One model at one thread count.
 struct BenchRow {

@@ -103,6 +103,9 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
                                          {"measured_at", c.measured_at},
                                          {"cache_file", c.cache_file}}
                                   : json{{"measured", false}, {"note", ceiling_line(t->machine)}};
+    if (t->machine.duration_s > 0) j["machine"]["duration_s"] = t->machine.duration_s;
+    // Both passes: the layer-by-layer one and the whole model.
+    j["conditions"] = conditions_json(combine_conditions(t->layer_conditions, t->model.conditions));
     j["layer_sum_ms"] = t->layer_sum_ms;
     j["model_latency"] = latency_json(t->model);
     j["model_latency"]["band_chains"] = t->band_chains;
@@ -191,8 +194,8 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
   if (t) {
     const MachineInfo& m = t->machine;
     heading += "\nmeasured on " + m.cpu + ", " + std::to_string(m.threads) + " thread(s), OpenBLAS core " +
-               m.blas_core + " (" + m.blas + "), " + std::to_string(m.runs) + " runs after " +
-               std::to_string(m.warmup) + " warm-up\n" + ceiling_line(m);
+               m.blas_core + " (" + m.blas + "), " + runs_text(m) +
+               disturbance_note({t->layer_conditions, t->model.conditions}) + "\n" + ceiling_line(m);
   }
   if (format == Format::md) {
     out += "**" + heading + "**\n\n" + layers.render(format) + "\n" + types.render(format);
@@ -204,7 +207,8 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
     const std::string bands =
         t->band_chains ? " (" + std::to_string(t->band_chains) + " convolution chains run in bands, as mnet runs them)" : "";
     out += "\nwhole model without per-layer timers" + bands + ": median " + fixed(t->model.median, 3) + " ms (p10 " +
-           fixed(t->model.p10, 3) + ", p90 " + fixed(t->model.p90, 3) + ", " + std::to_string(t->model.runs) +
+           fixed(t->model.p10, 3) + ", p90 " + fixed(t->model.p90, 3) + ", mean " + fixed(t->model.mean, 3) + " ± " +
+           fixed(t->model.stddev, 3) + ", " + std::to_string(t->model.runs) +
            " runs); sum of layer medians " + fixed(t->layer_sum_ms, 3) + " ms; difference " +
            fixed(t->layer_sum_ms - t->model.median, 3) + " ms\n";
   }
