@@ -59,7 +59,7 @@ TEST_CASE("the key of this machine names its CPU, OpenBLAS and mnet version") {
   CHECK(k.mnet_version == MNET_VERSION);
 }
 
-TEST_CASE("GFLOP/s counts two FLOPs per multiply-add, 0 without a time; latency JSON names every statistic") {
+TEST_CASE("GFLOP/s counts two FLOPs per multiply-add, 0 without a time — latency JSON names every statistic") {
   CHECK(gflops(12800, 0.000256) == Approx(100.0));  // 25,600 FLOPs in 256 ns
   CHECK(gflops(205520896, 2.0) == Approx(205.520896));
   CHECK(gflops(12800, 0) == 0);

@@ -86,7 +86,7 @@ TEST_CASE("the calibration cache round-trips through its file and is written int
   CHECK(std::distance(fs::directory_iterator(tmp.path / "new/folder"), fs::directory_iterator()) == 1);  // no temp file left
 }
 
-TEST_CASE("a missing cache is empty and says nothing; a corrupt one is empty and says what is wrong") {
+TEST_CASE("a missing cache is empty and says nothing — a corrupt one is empty and says what is wrong") {
   TempDir tmp;
   CalibrationCache missing = read_calibration_cache(tmp.file("calibration.json"));
   CHECK(missing.entries.empty());

@@ -1,6 +1,8 @@
 // End-to-end: the built mnet binary, its output formats, exit codes and error lines.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "io/npy.h"
 #include "kernels/packed_gemm.h"
@@ -348,4 +350,22 @@ TEST_CASE("mnet runs under valgrind: it does not re-execute valgrind itself to s
   CHECK_THAT(r.out, StartsWith("mnet "));
   CHECK_THAT(r.err, !Contains("cannot run"));
 #endif
+}
+
+// ctest runs each test case by its name (catch_discover_tests): CMake cuts a name at ';', merges
+// names between '[' and ']', and Catch reads a leading '-' as an option, so such a test case
+// would never run under ctest (the suite's -w NoTests then fails the entry).
+TEST_CASE("every test case has a name ctest can run it by") {
+  const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
+  CommandResult names = run_command(shell_quote(self) + " --list-test-names-only");  // exits with the count
+  std::istringstream lines(names.out);
+  int count = 0;
+  for (std::string name; std::getline(lines, name);) {
+    if (name.empty()) continue;
+    ++count;
+    INFO(name);
+    CHECK(name.find_first_of(";[]\\") == std::string::npos);
+    CHECK(name[0] != '-');
+  }
+  CHECK(count > 300);
 }

@@ -370,7 +370,7 @@ TEST_CASE("NASNet-A Mobile (4 @ 1056) costs 563,638,816 multiply-adds and 5,253,
 
 // [pins: separable convolutions and dilation]
 
-TEST_CASE("Xception costs 8,357,403,496 multiply-adds and 22,801,424 params; with BN's gamma and beta 22,855,952 as the paper") {
+TEST_CASE("Xception costs 8,357,403,496 multiply-adds and 22,801,424 params — with BN's gamma and beta 22,855,952 as the paper") {
   CostReport r = cost_of("xception.json");
   CHECK(r.madds == 8357403496);
   CHECK(r.params == 22801424);  // convolutions and fc; BN folds into the convolutions

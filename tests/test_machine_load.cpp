@@ -41,7 +41,7 @@ std::string config(const std::string& name) { return shell_quote(source_path("co
 
 }  // namespace
 
-TEST_CASE("/proc/stat's cpu line gives busy, idle and steal ticks; /proc/loadavg its first figure") {
+TEST_CASE("/proc/stat's cpu line gives busy, idle and steal ticks — /proc/loadavg its first figure") {
   // user nice system idle iowait irq softirq steal guest guest_nice
   auto t = parse_proc_stat("cpu  3764280 7 322686 800823 6594 5 1433 2367 100 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n");
   REQUIRE(t.has_value());
@@ -130,7 +130,7 @@ TEST_CASE("two measurements combine into one judged again, and a forced decision
   CHECK(combine_conditions(quiet, forced).reasons == forced.reasons);
 }
 
-TEST_CASE("the warning and the header note name the worst disturbed measurement; none when all were quiet") {
+TEST_CASE("the warning and the header note name the worst disturbed measurement — none when all were quiet") {
   RunConditions quiet = two_cores_over_2s(2.0, 200), busy = two_cores_over_2s(2.0, 388),
                 worse = two_cores_over_2s(2.0 * 26 / 156, 300);
   CHECK(disturbance_warning({quiet, quiet}).empty());
@@ -145,7 +145,7 @@ TEST_CASE("the warning and the header note name the worst disturbed measurement;
   CHECK(disturbance_note({quiet, busy}) == "; DISTURBED: other processes used 0.92 of 2 cores");
 }
 
-TEST_CASE("--wait-idle samples windows until one is quiet, says once that it waits, and gives up at its budget") {
+TEST_CASE("the --wait-idle option samples windows until one is quiet, says once that it waits, and gives up at its budget") {
   // A fake machine: 2 cores, each window kIdleWindowS long; `busy_windows` windows with others on
   // 1.5 cores, then quiet ones.
   struct Fake {
@@ -291,7 +291,7 @@ TEST_CASE("bench, profile and compare say on stderr, once, when the timed runs w
                                      "stddev ms,min ms,max ms,GFLOP/s,disturbed\n"));
 }
 
-TEST_CASE("--duration runs for a time instead of --runs, --delay sleeps between runs, --wait-idle returns", "[e2e]") {
+TEST_CASE("the --duration option runs for a time instead of --runs, --delay sleeps between runs, --wait-idle returns", "[e2e]") {
   const std::string tiny = config("tiny_custom.json");
   // tiny_custom runs in well under a millisecond: 0.2 s with 50 ms between runs is a few runs.
   CommandResult r = run_forced("0", "bench " + tiny + " --duration 0.2 --delay 50 --warmup 1 --format json");

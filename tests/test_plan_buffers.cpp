@@ -76,7 +76,7 @@ TEST_CASE("plan_buffers: ten layers in a row take two buffers, the first reading
   check_no_live_value_overwritten(plan, buffers);
 }
 
-TEST_CASE("plan_buffers: a dead buffer too small is grown rather than a new one added; the smallest that fits is taken") {
+TEST_CASE("plan_buffers: a dead buffer too small is grown rather than a new one added — the smallest that fits is taken") {
   Plan plan = chain_of(4, 10);
   plan.steps[2].out = Shape{50, 1, 1};  // step 3 writes 50 floats where 10 were: the free buffer grows
   plan.steps[3].in = plan.steps[2].out;
@@ -87,7 +87,7 @@ TEST_CASE("plan_buffers: a dead buffer too small is grown rather than a new one 
   check_no_live_value_overwritten(plan, buffers);
 }
 
-TEST_CASE("plan_buffers: a residual's input stays until the add reads it; a fused node's value is its step's") {
+TEST_CASE("plan_buffers: a residual's input stays until the add reads it — a fused node's value is its step's") {
   // 1: conv, 2: its fused ReLU, 3: conv, 4: conv, 5: add(2, 4), 6: conv.
   Plan plan;
   plan.runs_in = {0, 1, 1, 3, 4, 5, 6};

@@ -234,7 +234,7 @@ TEST_CASE("pooling and lrn match a naive loop on random data at 1 and 2 threads"
   }
 }
 
-TEST_CASE("flatten and dropout copy their input; dropout shows p", "[pooling]") {
+TEST_CASE("flatten and dropout copy their input — dropout shows p", "[pooling]") {
   const Shape x{3, 2, 2};
   const std::vector<float> in = random_values(x.elements(), 7);
   auto flatten = layer("flatten", {});
@@ -321,7 +321,7 @@ TEST_CASE("a config with every pooling layer is refused cleanly when a window do
   CHECK_THAT(r.err, Contains("kernel 7x7 larger than its padded input 6x6"));
 }
 
-TEST_CASE("mnet run executes every pooling layer; outputs match the naive loops and PyTorch", "[pooling]") {
+TEST_CASE("mnet run executes every pooling layer — outputs match the naive loops and PyTorch", "[pooling]") {
   TempDir tmp;
   // 16 → 8 (ceil: floor would give 7) → lrn → 5 (ceil: floor would give 4, divisor without the
   // padding) → dropout → flatten [8·5·5].

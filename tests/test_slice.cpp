@@ -42,7 +42,7 @@ std::vector<float> shuffle2(const std::vector<float>& x, int channels) {
 
 }  // namespace
 
-TEST_CASE("slice takes channels [begin, end) and costs nothing") {
+TEST_CASE("slice takes channels begin to end (exclusive) and costs nothing") {
   Graph g = parse_config(net(6, 3, slice("s", 2, 5)), "t.json");
   const Node& s = g.output();
   CHECK(s.out == (Shape{3, 3, 3}));

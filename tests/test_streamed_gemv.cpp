@@ -51,7 +51,7 @@ TEST_CASE("streamed_gemv matches a double-precision loop on every row and column
     }
 }
 
-TEST_CASE("streamed_gemv on FC shapes gives the same bits on 1 and 2 threads; K = 0 gives act(bias)") {
+TEST_CASE("streamed_gemv on FC shapes gives the same bits on 1 and 2 threads — K = 0 gives act(bias)") {
   if (!have_avx512()) return;
   const int M = 1001, K = 1280;  // above the size where rows are split, with a ragged last group
   const auto A = random_values(size_t(M) * K, 1.0f, 41);

@@ -508,7 +508,7 @@ TEST_CASE("a name that another layer's fake_quant or weights derive from is made
   CHECK(names == std::vector<std::string>{"input", "a.q", "a_2", "a_2.q", "input_2"});
 }
 
-TEST_CASE("squeeze-excite is recognised only with constants 3 and 1/6 and a [0, 6] clamp", "[tflite]") {
+TEST_CASE("squeeze-excite is recognised only with constants 3 and 1/6 and a 0 to 6 clamp", "[tflite]") {
   TempDir tmp;
   SECTION("the exact pattern, either operand order, becomes one se layer") {
     for (bool constant_first : {false, true}) {
