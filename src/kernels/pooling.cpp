@@ -25,50 +25,59 @@ int pool_output_size(int in, int kernel, int stride, int pad, bool ceil_mode) {
   return out;
 }
 
-void maxpool_forward(const float* in, const PoolGeometry& g, float* out, int threads) {
+namespace {
+
+// One output's window: clipped to the padded map (a ceil-mode window may run past the right
+// padding), and to the input.
+struct PoolWindow {
+  int py0, py1, px0, px1;  // in the padded map
+  int y0, y1, x0, x1;      // in the input
+};
+
+// Calls visit(src plane, window) for every output value of every channel, in order, and stores
+// what it returns; channels are split between threads.
+template <typename Visit>
+void for_each_window(const float* in, const PoolGeometry& g, float* out, int threads, Visit visit) {
   const int64_t in_plane = int64_t(g.in_h) * g.in_w, out_plane = int64_t(g.out_h) * g.out_w;
 #pragma omp parallel for num_threads(threads) schedule(static) if (split(g.channels * out_plane, threads))
   for (int c = 0; c < g.channels; ++c) {
     const float* src = in + c * in_plane;
     float* dst = out + c * out_plane;
     for (int oy = 0; oy < g.out_h; ++oy) {
-      const int y0 = std::max(oy * g.stride - g.pad, 0), y1 = std::min(oy * g.stride - g.pad + g.kernel, g.in_h);
+      PoolWindow w;
+      w.py0 = oy * g.stride - g.pad, w.py1 = std::min(w.py0 + g.kernel, g.in_h + g.pad);
+      w.y0 = std::max(w.py0, 0), w.y1 = std::min(w.py1, g.in_h);
       for (int ox = 0; ox < g.out_w; ++ox) {
-        const int x0 = std::max(ox * g.stride - g.pad, 0), x1 = std::min(ox * g.stride - g.pad + g.kernel, g.in_w);
-        float m = -std::numeric_limits<float>::infinity();
-        for (int y = y0; y < y1; ++y)
-          for (int x = x0; x < x1; ++x) {
-            const float v = src[int64_t(y) * g.in_w + x];
-            if (v > m || std::isnan(v)) m = v;
-          }
-        dst[int64_t(oy) * g.out_w + ox] = m;
+        w.px0 = ox * g.stride - g.pad, w.px1 = std::min(w.px0 + g.kernel, g.in_w + g.pad);
+        w.x0 = std::max(w.px0, 0), w.x1 = std::min(w.px1, g.in_w);
+        dst[int64_t(oy) * g.out_w + ox] = visit(src, w);
       }
     }
   }
 }
 
-void avgpool_forward(const float* in, const PoolGeometry& g, bool count_include_pad, float* out, int threads) {
-  const int64_t in_plane = int64_t(g.in_h) * g.in_w, out_plane = int64_t(g.out_h) * g.out_w;
-#pragma omp parallel for num_threads(threads) schedule(static) if (split(g.channels * out_plane, threads))
-  for (int c = 0; c < g.channels; ++c) {
-    const float* src = in + c * in_plane;
-    float* dst = out + c * out_plane;
-    for (int oy = 0; oy < g.out_h; ++oy) {
-      // The window clipped to the padded map (a ceil-mode window may run past the right padding)…
-      const int py0 = oy * g.stride - g.pad, py1 = std::min(py0 + g.kernel, g.in_h + g.pad);
-      // …and to the input.
-      const int y0 = std::max(py0, 0), y1 = std::min(py1, g.in_h);
-      for (int ox = 0; ox < g.out_w; ++ox) {
-        const int px0 = ox * g.stride - g.pad, px1 = std::min(px0 + g.kernel, g.in_w + g.pad);
-        const int x0 = std::max(px0, 0), x1 = std::min(px1, g.in_w);
-        float sum = 0;
-        for (int y = y0; y < y1; ++y)
-          for (int x = x0; x < x1; ++x) sum += src[int64_t(y) * g.in_w + x];
-        const int count = count_include_pad ? (py1 - py0) * (px1 - px0) : (y1 - y0) * (x1 - x0);
-        dst[int64_t(oy) * g.out_w + ox] = sum / float(count);
+}  // namespace
+
+void maxpool_forward(const float* in, const PoolGeometry& g, float* out, int threads) {
+  for_each_window(in, g, out, threads, [&](const float* src, const PoolWindow& w) {
+    float m = -std::numeric_limits<float>::infinity();
+    for (int y = w.y0; y < w.y1; ++y)
+      for (int x = w.x0; x < w.x1; ++x) {
+        const float v = src[int64_t(y) * g.in_w + x];
+        if (v > m || std::isnan(v)) m = v;
       }
-    }
-  }
+    return m;
+  });
+}
+
+void avgpool_forward(const float* in, const PoolGeometry& g, bool count_include_pad, float* out, int threads) {
+  for_each_window(in, g, out, threads, [&](const float* src, const PoolWindow& w) {
+    float sum = 0;
+    for (int y = w.y0; y < w.y1; ++y)
+      for (int x = w.x0; x < w.x1; ++x) sum += src[int64_t(y) * g.in_w + x];
+    const int count = count_include_pad ? (w.py1 - w.py0) * (w.px1 - w.px0) : (w.y1 - w.y0) * (w.x1 - w.x0);
+    return sum / float(count);
+  });
 }
 
 void lrn_forward(const float* in, int channels, int64_t spatial, const LrnParams& p, float* out, int threads) {
