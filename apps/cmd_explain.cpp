@@ -21,9 +21,9 @@ Command make_explain_command(CLI::App& root) {
   app->add_option("--out", *out_channels, "Output channels N")->required()->check(CLI::Range(1, kMaxChannels));
   app->add_option("--kernel", *kernel, "Kernel size Dk")->capture_default_str()->check(CLI::Range(1, kMaxKernel));
   app->add_option("--size", *size, "Feature map size Df (height = width)")->required()->check(CLI::Range(1, kMaxResolution));
-  out->add_to(*app, "table|json");
+  out->add_to(*app);
   auto run = [what, in, out_channels, kernel, size, out]() {  // every option variable kept alive with the command
-    emit(*out, format_conv_comparison(compare_conv(*in, *out_channels, *kernel, *size), out->parsed()));
+    emit(*out, format_conv_comparison(compare_conv(*in, *out_channels, *kernel, *size), out->parsed(), report_context()));
     return kExitOk;
   };
   return {app, run};

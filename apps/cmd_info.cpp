@@ -16,7 +16,7 @@ Command make_info_command(CLI::App& root) {
     Graph g = load_graph(model->model, model->overrides());
     // What `mnet run` at one thread would need.
     const MemoryEstimate memory = estimate_memory(g, {ExecOptions{}});
-    emit(*out, format_graph(g, planned_memory(memory), out->parsed()));
+    emit(*out, format_graph(g, planned_memory(memory), out->parsed(), report_context()));
     return kExitOk;
   };
   return {app, run};

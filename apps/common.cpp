@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <future>
 #include <iostream>
 #include <system_error>
@@ -20,23 +21,81 @@
 #include "core/error.h"
 #include "io/atomic_file.h"
 #include "kernels/gemm.h"
+#include "kernels/openblas.h"
+#include "kernels/simd_level.h"
+#include "profile/machine_load.h"
+#include "profile/process_memory.h"
+
+// The commit the binary was built from, written by scripts/git_commit.cmake at every build.
+#if __has_include("git_commit.h")
+#include "git_commit.h"
+#else
+#define MNET_GIT_COMMIT "unknown"
+#endif
 
 namespace mnet::app {
 
+namespace {
+// CLI::PositiveNumber lets NaN through, and names DBL_MAX in full as its upper bound.
+CLI::Validator width_check() {
+  const std::string width_range = "(0, " + format_number(kMaxWidth) + "]";
+  return CLI::Validator(
+      [width_range](std::string& text) -> std::string {
+        double v = 0;
+        if (CLI::detail::lexical_cast(text, v) && v > 0 && v <= kMaxWidth) return "";
+        return "width must be a number in " + width_range + ", got " + text;
+      },
+      "FLOAT in " + width_range);
+}
+
+// A list option's check of its number of values (CLI11 checks each value, not how many).
+void limit_values(CLI::Option* option, size_t most, const std::string& why) {
+  option->each([option, most, why](const std::string&) {
+    if (option->count() > most)
+      throw CLI::ValidationError("at most " + std::to_string(most) + " value" + (most == 1 ? "" : "s") + why +
+                                 ", got " + std::to_string(option->count()));
+  });
+}
+}  // namespace
+
 void ModelOptions::add_to(CLI::App& app, bool positional) {
   if (positional) app.add_option("model", model, "Model: an mnet config (.json), a folder written by `mnet import`, or a .tflite file")->required();
-  // CLI::PositiveNumber lets NaN through, and names DBL_MAX in full as its upper bound.
-  const std::string width_range = "(0, " + format_number(kMaxWidth) + "]";
-  app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5), in " + width_range)
-      ->check(CLI::Validator(
-          [width_range](std::string& text) -> std::string {
-            double v = 0;
-            if (CLI::detail::lexical_cast(text, v) && v > 0 && v <= kMaxWidth) return "";
-            return "width must be a number in " + width_range + ", got " + text;
-          },
-          "FLOAT in " + width_range));
+  app.add_option("--width", width, "Width multiplier α overriding the config's (e.g. 0.5), in (0, " + format_number(kMaxWidth) + "]")
+      ->check(width_check());
   app.add_option("--resolution", resolution, "Input resolution overriding the config's (e.g. 160)")
       ->check(CLI::Range(1, kMaxResolution));
+}
+
+void add_threads_option(CLI::App& app, std::vector<int>& threads, bool single) {
+  CLI::Option* option =
+      app.add_option("--threads", threads,
+                     single ? "Threads (one count)"
+                            : "Thread counts, comma-separated: one measurement each (e.g. 1,2)")
+          ->delimiter(',')
+          ->capture_default_str()
+          ->check(CLI::Range(1, 256));
+  limit_values(option, single ? 1 : kMaxSweepValues,
+               single ? " ('mnet " + app.get_name() + "' takes one thread count; bench, compare and calibrate take a list)" : "");
+}
+
+void add_width_list_option(CLI::App& app, std::vector<double>& widths) {
+  CLI::Option* option = app.add_option("--width", widths,
+                                       "Width multipliers α overriding the config's, comma-separated: one measurement each (e.g. 0.5,1.0)")
+                            ->delimiter(',')
+                            ->check(width_check());
+  limit_values(option, kMaxSweepValues, "");
+}
+
+void add_resolution_list_option(CLI::App& app, std::vector<int>& resolutions) {
+  CLI::Option* option = app.add_option("--resolution", resolutions,
+                                       "Input resolutions overriding the config's, comma-separated: one measurement each (e.g. 128,224)")
+                            ->delimiter(',')
+                            ->check(CLI::Range(1, kMaxResolution));
+  limit_values(option, kMaxSweepValues, "");
+}
+
+void add_quiet_flag(CLI::App& app, bool& quiet) {
+  app.add_flag("--quiet,-q", quiet, "No progress line on stderr (it is drawn only on a terminal)");
 }
 
 ConfigOverrides ModelOptions::overrides() const {
@@ -207,6 +266,39 @@ Model load_for_execution(const ModelOptions& model, const EngineOptions& options
   return m;
 }
 
+double ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+}
+
+MeasuredModel measure_model(const ModelOptions& model, const EngineOptions& engine, const std::vector<int>& threads,
+                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done) {
+  // Peak memory per model: the high-water mark restarts here (where Linux allows it).
+  reset_peak_rss();
+  const auto load_start = std::chrono::steady_clock::now();
+  // One executor at a time, the most threads the widest.
+  MeasuredModel m{load_for_execution(model, engine, {ExecOptions{*std::max_element(threads.begin(), threads.end())}}), {}};
+  const double load_ms = ms_since(load_start);
+  const Graph& g = m.model.graph;
+  std::vector<float> input = random_input(g.input().out);
+  for (int n : threads) {
+    ThreadMeasurement t;
+    t.threads = n;
+    t.startup.load_ms = load_ms;
+    t.startup.planned_bytes = planned_memory(estimate_memory(g, {ExecOptions{n}})).peak_bytes;
+    const auto init_start = std::chrono::steady_clock::now();
+    Executor exec(g, m.model.weights, ExecOptions{n});
+    t.startup.init_ms = ms_since(init_start);
+    TimingOptions counted = timing;
+    if (progress) counted.on_run = [&] { progress->update(++runs_done, g.name + ", " + std::to_string(n) + " thread(s)"); };
+    t.latency = time_model(exec, input.data(), counted);
+    t.startup.first_run_ms = t.latency.first_run_ms;
+    m.at.push_back(std::move(t));
+  }
+  const int64_t peak = peak_rss_bytes();
+  for (ThreadMeasurement& t : m.at) t.startup.peak_rss_bytes = peak;
+  return m;
+}
+
 void warn_if_nonfinite_output(const std::string& subject, const std::vector<float>& output) {
   const auto bad = std::count_if(output.begin(), output.end(), [](float v) { return !std::isfinite(v); });
   if (bad == 0) return;
@@ -261,6 +353,45 @@ void emit(const OutputOptions& out, const std::string& text) {
   }
 }
 
+namespace {
+std::vector<std::string>& saved_command_line() {
+  static std::vector<std::string> line;
+  return line;
+}
+}  // namespace
+
+void set_command_line(int argc, const char* const* argv) {
+  saved_command_line().assign(argv, argv + argc);
+}
+
+std::string git_commit() { return MNET_GIT_COMMIT; }
+
+ReportContext report_context(std::vector<int> threads) {
+  ReportContext c;
+  c.version = MNET_VERSION;
+  c.git_commit = git_commit();
+  char created[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  std::strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  c.created = created;
+  c.command_line = saved_command_line();
+  c.cpu = cpu_model();
+  c.cores = online_cores();
+  c.simd = simd_level_name(simd_level());
+  c.simd_cpu = simd_level_name(cpu_simd_level());
+  // Only where this command loaded OpenBLAS: loading it for the header alone would cost an
+  // unbounded start-up allocation (see kernels/openblas.h) in commands that never call it.
+  if (openblas::is_loaded()) {
+    c.openblas = blas_config();
+    c.openblas_core = blas_corename();
+  }
+  c.load_avg_1m = read_load_avg();
+  c.threads = std::move(threads);
+  return c;
+}
+
 std::string version_text() {
   std::string compiler =
 #if defined(__clang__)
@@ -270,18 +401,22 @@ std::string version_text() {
 #else
       "unknown compiler";
 #endif
-  return "mnet " MNET_VERSION " (" + compiler + "; " + blas_config() + ")";
+  return "mnet " MNET_VERSION " (" + git_commit() + "; " + compiler + ")";
 }
 
 Cli::Cli()
     : root("mnet: runs and profiles MobileNets from their architecture configs.\n"
            "  example: mnet profile configs/mobilenet_v1.json --cost-only",
            "mnet") {
-  root.set_version_flag("--version", version_text());
+  // A function, so that only --version loads OpenBLAS to name it.
+  root.set_version_flag("--version", [] { return version_text() + "\n" + blas_config(); });
   root.require_subcommand(1);
   commands = {make_profile_command(root), make_bench_command(root),    make_compare_command(root),
               make_run_command(root),     make_classify_command(root), make_import_command(root),
               make_info_command(root),    make_calibrate_command(root), make_explain_command(root)};
+  commands.push_back(make_eval_command(root));
+  commands.insert(commands.end(), {make_detect_command(root), make_segment_command(root)});
+  commands.insert(commands.end(), {make_manifold_command(root), make_activations_command(root)});
 }
 
 const Command* Cli::matched() const {
@@ -296,9 +431,70 @@ std::string Cli::command_names() const {
   return names;
 }
 
+namespace {
+
+// Levenshtein distance, with a transposition counted as one edit ("profiel" → "profile": 1).
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i)
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+// The candidate closest to `word`, if it is close enough to be what was meant (at most a third of
+// its letters wrong, and at least one right), or "". A word that a candidate starts with counts
+// too ("--thread" for "--threads").
+std::string closest(const std::string& word, const std::vector<std::string>& candidates) {
+  if (word.size() > 64) return "";  // the distance table is quadratic; nobody mistypes this much
+  std::string best;
+  size_t best_distance = std::max<size_t>(1, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    const size_t d = c.rfind(word, 0) == 0 && word.size() >= 3 ? 1 : edit_distance(word, c);
+    if (d < best_distance) {
+      best_distance = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(const std::string& word, const std::vector<std::string>& candidates) {
+  const std::string c = closest(word, candidates);
+  return c.empty() ? "" : "; did you mean '" + c + "'?";
+}
+
+// Every option name of a command as typed: "--threads", "-o".
+std::vector<std::string> option_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options()) {
+    for (const std::string& l : o->get_lnames()) names.push_back("--" + l);
+    for (const std::string& s : o->get_snames()) names.push_back("-" + s);
+  }
+  return names;
+}
+
+}  // namespace
+
 std::string Cli::usage_error(int argc, const char* const* argv, const CLI::ParseError& e) const {
-  if (const Command* c = matched())
-    return std::string(e.what()) + " (run 'mnet " + c->app->get_name() + " --help' for its options)";
+  if (const Command* c = matched()) {
+    std::string hint;
+    // An option the command does not have: the closest one it has.
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::ExtrasError)) {
+      const std::vector<std::string> names = option_names(*c->app);
+      for (int i = 1; i < argc && hint.empty(); ++i) {
+        const std::string word = argv[i];
+        if (word.size() < 2 || word[0] != '-') continue;
+        const std::string name = word.substr(0, word.find('='));
+        if (std::find(names.begin(), names.end(), name) == names.end()) hint = did_you_mean(name, names);
+      }
+    }
+    return std::string(e.what()) + hint + " (run 'mnet " + c->app->get_name() + " --help' for its options)";
+  }
   const std::string names = command_names();
   // The first word that is no option names the subcommand.
   for (int i = 1; i < argc; ++i) {
@@ -311,7 +507,12 @@ std::string Cli::usage_error(int argc, const char* const* argv, const CLI::Parse
     }
     if (word.empty()) continue;
     bool known = std::any_of(commands.begin(), commands.end(), [&](const Command& c) { return c.app->check_name(word); });
-    if (!known) return "unknown subcommand '" + word + "' (one of: " + names + "); run 'mnet --help' for the options";
+    if (!known) {
+      std::vector<std::string> candidates;
+      for (const Command& c : commands) candidates.push_back(c.app->get_name());
+      return "unknown subcommand '" + word + "'" + did_you_mean(word, candidates) + " (one of: " + names +
+             "); run 'mnet --help' for the options";
+    }
     break;
   }
   if (e.get_name() == "RequiredError")

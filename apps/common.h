@@ -2,6 +2,7 @@
 // writing a report to stdout or a file.
 #pragma once
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -10,9 +11,11 @@
 #include "config/config.h"
 #include "graph/graph.h"
 #include "profile/profiler.h"
+#include "report/envelope.h"
 #include "report/table.h"
 #include "run/executor.h"
 #include "model/model.h"
+#include "progress.h"
 
 namespace mnet::app {
 
@@ -37,6 +40,9 @@ Command make_classify_command(CLI::App& root);
 Command make_import_command(CLI::App& root);
 Command make_calibrate_command(CLI::App& root);
 Command make_explain_command(CLI::App& root);
+Command make_manifold_command(CLI::App& root); Command make_activations_command(CLI::App& root);
+Command make_eval_command(CLI::App& root);
+Command make_detect_command(CLI::App& root); Command make_segment_command(CLI::App& root);
 
 // The whole command line: the root parser with every subcommand. main and the CLI fuzz target
 // build it the same way; parsing only fills option variables, running is `Command::run`.
@@ -62,6 +68,13 @@ struct Cli {
   int max_threads() const;
 };
 std::string version_text();
+// The commit mnet was built from ("264e6ad0c1f2", "-dirty" when the tree had changes, or "unknown").
+std::string git_commit();
+
+// main saves the command line once, for the reports' envelope.
+void set_command_line(int argc, const char* const* argv);
+// Who, when, where and with how many threads, for the head of every report (report/envelope.h).
+ReportContext report_context(std::vector<int> threads = {});
 
 // Thrown by emit when stdout's reader has gone (EPIPE, e.g. `mnet ... | head`): main stops quietly.
 struct StdoutClosed {};
@@ -79,6 +92,17 @@ struct ModelOptions {
   void add_to(CLI::App& app, bool positional = true);
   ConfigOverrides overrides() const;
 };
+
+// The most thread counts one --threads list may name (a sweep is their product with the others).
+constexpr size_t kMaxSweepValues = 64;
+// --threads N[,N...]: the same syntax in every command. `single`: the command runs once (run,
+// classify), so a list of more than one value is a usage error naming the option.
+void add_threads_option(CLI::App& app, std::vector<int>& threads, bool single);
+// The sweep options of bench: --width and --resolution as comma-separated lists.
+void add_width_list_option(CLI::App& app, std::vector<double>& widths);
+void add_resolution_list_option(CLI::App& app, std::vector<int>& resolutions);
+// --quiet: no progress line (it is drawn only on a terminal anyway).
+void add_quiet_flag(CLI::App& app, bool& quiet);
 Graph load_graph(const std::string& path, const ConfigOverrides& overrides);
 
 
@@ -123,6 +147,26 @@ struct EngineOptions {
 // planned peak memory for `executors` is checked against --max-memory before any weights are read.
 Model load_for_execution(const ModelOptions& model, const EngineOptions& options,
                          const std::vector<ExecOptions>& executors);
+// Milliseconds since `start`.
+double ms_since(std::chrono::steady_clock::time_point start);
+
+// One model timed at one thread count, with what getting it going cost.
+struct ThreadMeasurement {
+  int threads = 1;
+  LatencyStats latency;
+  StartupCost startup;
+};
+struct MeasuredModel {
+  Model model;
+  std::vector<ThreadMeasurement> at;  // in the order of the thread counts given
+};
+// Loads `model` once (the widest executor planned against --max-memory) and times the whole model
+// at each thread count on its own executor: load, executor init, first run and the peak RSS from
+// the load on (reset first where Linux allows it) in each measurement's startup. `progress`
+// (may be null) counts every run, `runs_done` carrying the count across models.
+MeasuredModel measure_model(const ModelOptions& model, const EngineOptions& engine, const std::vector<int>& threads,
+                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done);
+
 // After a run: one warning line on stderr naming `subject` when `output` holds NaN or inf, which
 // finite inputs and weights give when a value overflows float inside the model.
 void warn_if_nonfinite_output(const std::string& subject, const std::vector<float>& output);

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   mnet::install_temp_cleanup_on_signals();
 
+  set_command_line(argc, argv);
   Cli cli;
   try {
     cli.root.parse(argc, argv);

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Export a torchvision MobileNet (or a small PyTorch MobileNetV1), or one of the networks the
 MobileNet papers compare against (torchvision's alexnet, vgg16, googlenet, squeezenet1_0, resnet50,
-mnasnet1_0, shufflenet_v2_x1_0), to a .safetensors file that mnet's configs load unchanged.
+mnasnet1_0, shufflenet_v2_x1_0), or torchvision's MobileNetV3 detector and segmenters
+(ssdlite320_mobilenet_v3_large: backbone + head; deeplabv3_mobilenet_v3_large and
+lraspp_mobilenet_v3_large without the aux classifier), to a .safetensors file that mnet's configs
+load unchanged.
 
 The tensor names and shapes come from mnet itself (`mnet info CONFIG --format json`, which lists
 every node's declared weights in graph order). They are paired IN ORDER with the PyTorch
@@ -39,6 +42,13 @@ MOBILENETS = ("mobilenet_v1", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v
 TORCHVISION_CONFIGS = {"alexnet": "alexnet", "vgg16": "vgg16", "googlenet": "googlenet",
                        "squeezenet1_0": "squeezenet_1_0", "resnet50": "resnet50", "mnasnet1_0": "mnasnet_b1",
                        "shufflenet_v2_x1_0": "shufflenet_v2_x1_0"}
+# Detection and segmentation models (issue 18): torchvision 0.14's builders, as configs/<name>.json
+# lays them out. Their outputs are several tensors (SSDLite: box regression and class logits per
+# map) or a map (DeepLabv3, LR-ASPP: the "out" logits), not ImageNet logits; no pretrained export.
+DENSE_CONFIGS = {"ssdlite320_mobilenet_v3_large": "ssdlite_mobilenet_v3_large",
+                 "deeplabv3_mobilenet_v3_large": "deeplabv3_mobilenet_v3_large",
+                 "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large"}
+TORCHVISION_CONFIGS.update(DENSE_CONFIGS)
 ARCHS = MOBILENETS + tuple(TORCHVISION_CONFIGS)
 # torchvision weights whose preprocessing (resize 256, crop 224) matches the configs.
 DEFAULT_PRETRAINED_TAG = "IMAGENET1K_V1"
@@ -116,11 +126,63 @@ def weights_enum(arch):
             "shufflenet_v2_x1_0": tvm.ShuffleNet_V2_X1_0_Weights}.get(arch)
 
 
+def ssd_raw(ssd):
+    """SSD's backbone and head without the transform, anchors and decoding: forward(x) gives
+    torchvision's raw (bbox_regression [N, HWA, 4], cls_logits [N, HWA, classes]), the maps'
+    predictions as SSDScoringHead concatenates them."""
+    import torch.nn as nn
+
+    class Raw(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.backbone = ssd.backbone  # state_dict order: backbone, then the head
+            self.head = ssd.head
+
+        def forward(self, x):
+            out = self.head(list(self.backbone(x).values()))
+            return out["bbox_regression"], out["cls_logits"]
+
+    return Raw()
+
+
+def segmentation_out(model):
+    """A segmentation model whose forward gives its "out" map alone (aux classifier off)."""
+    import torch.nn as nn
+
+    class Out(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def forward(self, x):
+            return self.model(x)["out"]
+
+    return Out()
+
+
+def build_dense_model(arch):
+    """torchvision's detection or segmentation model for `arch`, untrained and without a
+    pretrained backbone (which would be downloaded): SSDLite then has MobileNetV3's reduced tail,
+    as its COCO weights do."""
+    import torchvision.models.detection as tvd
+    import torchvision.models.segmentation as tvs
+    if arch == "ssdlite320_mobilenet_v3_large":
+        return ssd_raw(tvd.ssdlite320_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=91))
+    if arch == "deeplabv3_mobilenet_v3_large":
+        return segmentation_out(tvs.deeplabv3_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=21,
+                                                                 aux_loss=False))
+    return segmentation_out(tvs.lraspp_mobilenet_v3_large(weights=None, weights_backbone=None, num_classes=21))
+
+
 def build_model(arch, width=1.0):
     """The untrained PyTorch model for `arch` at width multiplier `width`."""
     import torchvision.models as tvm
     if arch == "mobilenet_v1":
         return mobilenet_v1(width_mult=width)
+    if arch in DENSE_CONFIGS:
+        if width != 1.0:
+            raise ExportError(f"--width {width}: torchvision's {arch} has no width multiplier")
+        return build_dense_model(arch)
     if arch in TORCHVISION_CONFIGS:
         if width != 1.0:
             raise ExportError(f"--width {width}: torchvision's {arch} has no width multiplier; the "
@@ -213,6 +275,8 @@ def load_into(model, state, what):
 def pretrained_model(arch, tag, width):
     if arch == "mobilenet_v1":
         raise ExportError("--pretrained: torchvision has no MobileNetV1; use --seed or --state-dict")
+    if arch in DENSE_CONFIGS:
+        raise ExportError(f"--pretrained: not for {arch} (its COCO weights are not exported here); use --seed")
     if width != 1.0:
         raise ExportError(f"--pretrained: torchvision has pretrained {arch} weights only for width 1.0, "
                           f"not {width}")
@@ -401,6 +465,8 @@ def write_text_atomically(path, text):
 
 
 def imagenet_categories(arch):
+    if arch in DENSE_CONFIGS:
+        raise ExportError(f"--labels-out: {arch} does not classify ImageNet")
     enum = weights_enum(arch)
     if enum is not None:
         return list(enum[DEFAULT_PRETRAINED_TAG].meta["categories"])
@@ -422,8 +488,9 @@ def parse_args(argv):
     p = argparse.ArgumentParser(
         prog="export_torchvision.py",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Convert a torchvision MobileNet (V2, V3-Large, V3-Small), a PyTorch MobileNetV1, or "
-                    "torchvision's alexnet, vgg16, googlenet, squeezenet1_0, resnet50, mnasnet1_0, shufflenet_v2_x1_0 into a "
+        description="Convert a torchvision MobileNet (V2, V3-Large, V3-Small), a PyTorch MobileNetV1, "
+                    "torchvision's alexnet, vgg16, googlenet, squeezenet1_0, resnet50, mnasnet1_0, shufflenet_v2_x1_0, or "
+                    "its ssdlite320_mobilenet_v3_large, deeplabv3_mobilenet_v3_large, lraspp_mobilenet_v3_large into a "
                     ".safetensors file that mnet's config of the same network loads unchanged "
                     "(configs/<arch>.json; squeezenet1_0 -> squeezenet_1_0.json, mnasnet1_0 -> mnasnet_b1.json).",
         epilog="""Weights come from exactly one of --seed, --state-dict, --pretrained.
@@ -443,7 +510,8 @@ examples:
   %(prog)s --arch mobilenet_v3_small --pretrained --out w.safetensors --labels-out labels.txt
   %(prog)s --arch mobilenet_v2 --state-dict ckpt.pth --width 0.5 --out w.safetensors
   %(prog)s --arch mobilenet_v1 --seed 3 --width 0.75 --out w.safetensors --mnet build/mnet
-  %(prog)s --arch googlenet --seed 0 --out googlenet.safetensors""")
+  %(prog)s --arch googlenet --seed 0 --out googlenet.safetensors
+  %(prog)s --arch ssdlite320_mobilenet_v3_large --seed 0 --out ssdlite.safetensors   # backbone + head""")
     p.add_argument("--arch", required=True, choices=ARCHS, help="architecture")
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--seed", type=int, metavar="N",

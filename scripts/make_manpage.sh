@@ -7,7 +7,7 @@
 set -euo pipefail
 mnet="${1:?usage: make_manpage.sh PATH/TO/mnet}"
 
-version="$("$mnet" --version | awk '{print $NF}')"
+version="$("$mnet" --version | awk 'NR == 1 {print $2}')"
 # Help text as roff: backslashes and leading dots or quotes escaped, the machine's own memory size
 # (in --max-memory's default) left out.
 roff() { sed -e 's/\\/\\e/g' -e 's/^\([.'\'']\)/\\\&\1/' -e 's/, here [0-9.]* [KMGT]\{0,1\}i\{0,1\}B//'; }
@@ -38,7 +38,8 @@ cat <<'ROFF'
 success
 .TP
 .B 1
-a failure while working (an image that failed among others, a file that could not be written)
+a failure while working (an image that failed among others, an eval stopped by Ctrl-C, a file that
+could not be written)
 .TP
 .B 2
 a usage error (an unknown option, a value out of range)
@@ -56,10 +57,13 @@ where mnet calibrate caches the GEMM ceiling: $MNET_CACHE_DIR, else $XDG_CACHE_H
 .TP
 .B OMP_NUM_THREADS, OMP_WAIT_POLICY
 read by OpenMP; mnet's own loops take --threads
+.TP
+.B MNET_TEST_DISTURBED
+for tests only: 1 marks every timed measurement as disturbed by other load, 0 none, whatever the machine did
 .SH FILES
 .TP
 .I share/mnet/configs/
-the architecture configs of MobileNet V1, V2 and V3 (installed beside the binary's prefix)
+the architecture configs: MobileNet V1, V2, V3 and the networks they are compared with (installed beside the binary's prefix)
 .SH "SEE ALSO"
-The README and docs/ (engine, measurements, models, limits, reliability), installed in share/doc/mnet.
+The README and docs/ (engine, measurements, models, eval, limits, reliability; report.schema.json, the JSON reports' schema), installed in share/doc/mnet.
 ROFF

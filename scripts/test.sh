@@ -20,6 +20,23 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure)
 
+# The HTML reports and figures in a real browser (tests/browser): Debian's headless chromium opens
+# them offline, checks they rendered, hovers a bar and reads its tooltip, and takes screenshots.
+if [[ -x /usr/bin/chromium && -d tests/browser/node_modules/playwright-core ]]; then
+  browser_tmp="$(mktemp -d)"
+  trap 'rm -rf "$browser_tmp"' EXIT
+  export MNET_CACHE_DIR="$browser_tmp/cache"  # not the user's calibration cache
+  build/mnet profile configs/mobilenet_v1.json --runs 3 --warmup 1 --format html -o "$browser_tmp/v1_profile.html" 2>/dev/null
+  build/mnet profile configs/mobilenet_v2.json --cost-only --format html -o "$browser_tmp/v2_cost.html"
+  build/mnet compare configs/mobilenet_v{1,2,3_large}.json --runs 3 --warmup 1 --format html -o "$browser_tmp/compare.html" 2>/dev/null
+  build/mnet manifold --points 400 -o "$browser_tmp/relu_manifold.svg" >/dev/null
+  build/mnet activations -o "$browser_tmp/activations.svg" >/dev/null
+  node tests/browser/check_reports.mjs --out "$browser_tmp/screenshots" "$browser_tmp"/*.html "$browser_tmp"/*.svg
+  unset MNET_CACHE_DIR
+else
+  echo "skipped: the browser test needs /usr/bin/chromium and tests/browser/node_modules (scripts/install_deps.sh --test)" >&2
+fi
+
 # The same suite with the kernels held to each lower instruction set this CPU can run
 # (MNET_SIMD, src/kernels/simd_level.h), so the AVX2 and scalar paths that other CPUs take are
 # tested here too.

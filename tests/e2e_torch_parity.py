@@ -4,6 +4,12 @@ V3-Small, and for the networks the MobileNet papers compare against, as torchvis
 alexnet, vgg16, googlenet, squeezenet1_0, resnet50, mnasnet1_0, shufflenet_v2_x1_0 (each checked on the shipped config,
 configs/<arch>.json; squeezenet1_0 is squeezenet_1_0.json, mnasnet1_0 mnasnet_b1.json).
 
+Detection and segmentation: ssdlite320_mobilenet_v3_large (backbone + head at 320: the raw box
+regression and class logits before decoding, mnet's per-map outputs arranged as torchvision
+concatenates them), deeplabv3_mobilenet_v3_large and lraspp_mobilenet_v3_large (the "out" map at
+520, aux classifier off), each within the same bound, max |mnet - torch| <= 1e-4 * max |torch|,
+per tensor.
+
 For each model: random weights with non-trivial BatchNorm (statistics and affine parameters) are
 exported with scripts/export_torchvision.py, a random [1,3,224,224] input is run through PyTorch
 (eval mode) and through `mnet run` on the config without its final softmax, and the logits are
@@ -44,7 +50,18 @@ CONFIGS = {"mobilenet_v1": "mobilenet_v1", "mobilenet_v2": "mobilenet_v2", "mobi
            "mobilenet_v3_small": "mobilenet_v3_small", "alexnet": "alexnet", "vgg16": "vgg16",
            "googlenet": "googlenet", "squeezenet1_0": "squeezenet_1_0", "resnet50": "resnet50",
            "mnasnet1_0": "mnasnet_b1", "shufflenet_v2_x1_0": "shufflenet_v2_x1_0"}
+# Detection and segmentation (issue 18): several outputs or a map, at the config's resolution.
+DENSE = {"ssdlite320_mobilenet_v3_large": "ssdlite_mobilenet_v3_large",
+         "deeplabv3_mobilenet_v3_large": "deeplabv3_mobilenet_v3_large",
+         "lraspp_mobilenet_v3_large": "lraspp_mobilenet_v3_large"}
+CONFIGS.update(DENSE)
 ARCHS = tuple(CONFIGS)
+# BatchNorm calibration of the random weights runs a batch of 8 in train mode at the config's
+# resolution, at most this (at 520 DeepLab's is slow and the statistics need no more). SSDLite's
+# 1x1 extra maps sit behind a last conv of values in the hundreds: the relative float32 error of
+# torch itself against float64 there reaches 1e-4 of the map (mnet's is no larger), so the check is
+# per concatenated tensor, as torchvision returns them.
+DENSE_CALIBRATION_RESOLUTION = 320
 
 
 def perturb_safetensors(path, name):
@@ -70,6 +87,64 @@ def run_mnet(mnet, config, weights, x, y, threads):
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` failed ({p.returncode}): {p.stderr.strip()}")
+
+
+def ssd_as_torchvision(maps, columns):
+    """mnet's per-map predictions [A*K, H, W] in map order, as SSDScoringHead.forward arranges
+    them: view(N, A, K, H, W).permute(0, 3, 4, 1, 2).reshape(N, HWA, K), concatenated over maps."""
+    import numpy as np
+    parts = []
+    for m in maps:
+        ak, h, w = m.shape[-3:]
+        parts.append(m.reshape(1, ak // columns, columns, h, w).transpose(0, 3, 4, 1, 2).reshape(1, -1, columns))
+    return np.concatenate(parts, axis=1)
+
+
+def check_dense(a, arch, d, mnet, repo, ex):
+    """SSDLite320 (the raw box regression and class logits) or DeepLabv3 / LR-ASPP (the "out" map)
+    with random weights, torch vs `mnet run` on the shipped config. Prints its line; returns ok."""
+    import numpy as np
+    import torch
+    config = os.path.join(repo, "configs", DENSE[arch] + ".json")
+    with open(config) as f:
+        res = json.load(f)["resolution"]
+    started = time.monotonic()
+    os.makedirs(d, exist_ok=True)
+    weights, x_path, y_path = (os.path.join(d, n) for n in ("weights.safetensors", "input.npy", "y.npy"))
+    try:
+        torch.manual_seed(a.seed)
+        model = ex.randomize_(ex.build_model(arch), a.seed, min(res, DENSE_CALIBRATION_RESOLUTION))
+        ex.export(model, arch, weights, mnet, config, metadata={"source": f"{arch} random seed {a.seed}"})
+        note = f" (perturbed {perturb_safetensors(weights, a.perturb)})" if a.perturb is not None else ""
+        x = torch.randn((1, 3, res, res), generator=torch.Generator().manual_seed(a.seed + 1000))
+        np.save(x_path, x.numpy().astype(np.float32))
+        with torch.no_grad():
+            y = model(x)
+        run_mnet(mnet, config, weights, x_path, y_path, a.threads)
+    except (ex.ExportError, RuntimeError) as e:
+        print(f"FAIL {arch}: {e}")
+        return False
+    if arch.startswith("ssdlite"):
+        # The head's outputs, boxes then classes, one file each: y.head.box0.npy, ...
+        def load(kind):
+            return [np.load(os.path.join(d, f"y.head.{kind}{i}.npy")).astype(np.float64) for i in range(6)]
+        pairs = [("bbox_regression", ssd_as_torchvision(load("box"), 4), y[0].double().numpy()),
+                 ("cls_logits", ssd_as_torchvision(load("cls"), 91), y[1].double().numpy())]
+    else:
+        pairs = [("out", np.load(y_path).astype(np.float64), y.double().numpy())]
+    ok = True
+    parts = []
+    for name, m, t in pairs:
+        if m.shape != t.shape:
+            print(f"FAIL {arch}: mnet's {name} has shape {list(m.shape)}, torch's {list(t.shape)}")
+            return False
+        scale = np.abs(t).max()
+        rel = np.abs(m - t).max() / scale
+        ok = ok and rel <= TOLERANCE
+        parts.append(f"{name} {list(t.shape)} max rel err {rel:.2e} (max |torch| {scale:.3g})")
+    print(f"{'ok  ' if ok else 'FAIL'} {arch:20s} {'; '.join(parts)} (tol {TOLERANCE:.0e}); "
+          f"{time.monotonic() - started:.1f} s{note}", flush=True)
+    return ok
 
 
 def main(argv=None):
@@ -102,6 +177,8 @@ def main(argv=None):
 
     def check(arch, d):
         """Runs one model in folder d; prints its line; returns whether it matches torch."""
+        if arch in DENSE:
+            return check_dense(a, arch, d, mnet, repo, ex)
         config = os.path.join(repo, "configs", CONFIGS[arch] + ".json")
         started = time.monotonic()
         try:

@@ -84,18 +84,18 @@ TEST_CASE("% ceil is the achieved GFLOP/s over the ceiling, per layer, per type 
   REQUIRE(cost.madds == 12800);
   ProfileTimings t = timings_at_100_gflops(400);
 
-  std::string table = format_profile(cost, &t, Format::table);
+  std::string table = format_profile(cost, &t, Format::table, test_report_context());
   CHECK_THAT(table, Contains("GEMM ceiling: 400.0 GFLOP/s, the engine's best 1x1 convolution (conv1x1 512->512 at "
                              "28x28), measured by mnet calibrate 2025-01-02 03:04 UTC, read from /x/calibration.json"));
   CHECK_THAT(table, Contains("GFLOP/s  % ceil"));
   CHECK_THAT(table, Contains("100.0    25.0\n"));  // the layer, its type and the total
 
-  std::string csv = format_profile(cost, &t, Format::csv);
-  CHECK_THAT(csv, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %,ms,time %,GFLOP/s,% ceil\n"));
-  CHECK_THAT(csv, Contains(",100.0,25.0\n"));
-  CHECK_THAT(format_profile(cost, &t, Format::md), Contains("100.0 |   25.0 |"));
+  std::string csv = format_profile(cost, &t, Format::csv, test_report_context());
+  CHECK_THAT(csv, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %,ms,time %,GFLOP/s,% ceil,fused into,model,threads,mnet_commit,cpu,simd\n"));
+  CHECK_THAT(csv, Contains(",100.0,25.0,,"));
+  CHECK_THAT(format_profile(cost, &t, Format::md, test_report_context()), Contains("100.0 |   25.0 |"));
 
-  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json));
+  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json, test_report_context()));
   CHECK(j["ceiling_gflops"] == 400.0);
   CHECK(j["ceiling"]["shape"] == "conv1x1 512->512 at 28x28");
   CHECK(j["ceiling"]["cache_file"] == "/x/calibration.json");
@@ -106,18 +106,18 @@ TEST_CASE("% ceil is the achieved GFLOP/s over the ceiling, per layer, per type 
 TEST_CASE("without a ceiling the profile says it is not measured and has no % ceil") {
   CostReport cost = one_conv_cost();
   ProfileTimings t = timings_at_100_gflops(0);
-  std::string table = format_profile(cost, &t, Format::table);
+  std::string table = format_profile(cost, &t, Format::table, test_report_context());
   CHECK_THAT(table, Contains("\nGEMM ceiling: not measured (run mnet calibrate)\n"));
   CHECK(table.find("% ceil") == std::string::npos);
-  CHECK(format_profile(cost, &t, Format::csv).find("% ceil") == std::string::npos);
-  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json));
+  CHECK(format_profile(cost, &t, Format::csv, test_report_context()).find("% ceil") == std::string::npos);
+  auto j = nlohmann::json::parse(format_profile(cost, &t, Format::json, test_report_context()));
   CHECK(j["ceiling_gflops"].is_null());
   CHECK(j["ceiling"]["measured"] == false);
   CHECK(!j["layers"][0].contains("ceiling_fraction"));
 
   ProfileTimings two = timings_at_100_gflops(0, 2);
-  CHECK_THAT(format_profile(cost, &two, Format::table), Contains("GEMM ceiling: not measured (run mnet calibrate --threads 2)"));
-  CHECK(format_profile(cost, nullptr, Format::table).find("GEMM ceiling") == std::string::npos);  // --cost-only
+  CHECK_THAT(format_profile(cost, &two, Format::table, test_report_context()), Contains("GEMM ceiling: not measured (run mnet calibrate --threads 2)"));
+  CHECK(format_profile(cost, nullptr, Format::table, test_report_context()).find("GEMM ceiling") == std::string::npos);  // --cost-only
 }
 
 TEST_CASE("mnet calibrate caches the ceiling and mnet profile then shows % ceil", "[calibrate][e2e]") {
@@ -199,7 +199,7 @@ TEST_CASE("mnet calibrate fails before measuring when the cache folder cannot be
   CHECK(r.out.empty());
 
   CHECK(run_mnet("calibrate --threads 0").exit_code == 2);
-  CHECK(run_mnet("calibrate --format csv").exit_code == 2);
+  CHECK(run_mnet("calibrate --format xml").exit_code == 2);
   CommandResult help = run_mnet("calibrate --help");
   CHECK(help.exit_code == 0);
   CHECK_THAT(help.out, Contains("example: mnet calibrate --threads 1,2"));
@@ -243,8 +243,18 @@ TEST_CASE("only the quiet thread counts of a calibration are cached", "[calibrat
   CHECK(may_cache(quiet));
   CHECK_FALSE(may_cache(busy));
   CHECK_FALSE(may_cache(Calibration{}));  // never measured
-  std::string table = format_calibration({quiet, busy}, "/c/calibration.json", Format::table);
-  CHECK_THAT(table, Contains("mnet " MNET_VERSION "; DISTURBED: other processes used 0.90 of 2 cores\n"));
+  std::string table = format_calibration({quiet, busy}, "/c/calibration.json", Format::table, test_report_context());
+  CHECK_THAT(table, Contains("mnet " MNET_VERSION " (0123456789ab), avx512 kernels; DISTURBED: other processes used 0.90 of 2 cores\n"));
   CHECK_THAT(table, Contains("\nonly the rows marked yes cached in /c/calibration.json\n"));
-  CHECK_THAT(format_calibration({quiet}, "/c/calibration.json", Format::table), Contains("\ncached in /c/calibration.json\n"));
+  CHECK_THAT(format_calibration({quiet}, "/c/calibration.json", Format::table, test_report_context()), Contains("\ncached in /c/calibration.json\n"));
+  // CSV: one row per thread count with its context; Markdown: the same table.
+  const std::string csv = format_calibration({quiet, busy}, "/c/calibration.json", Format::csv, test_report_context());
+  CHECK_THAT(csv, StartsWith("threads,ceiling gflops,reached by,sgemm gflops,sgemm shape,memory gbs,cached,disturbed,mnet_commit,cpu,simd,"
+                             "openblas_core\n1,"));
+  CHECK_THAT(csv, Contains(",yes,no,0123456789ab,"));
+  CHECK_THAT(csv, Contains(",no,yes,0123456789ab,"));
+  CHECK_THAT(format_calibration({quiet}, "/c/calibration.json", Format::md, test_report_context()), Contains("| threads |"));
+  auto j = nlohmann::json::parse(format_calibration({quiet}, "/c/calibration.json", Format::json, test_report_context()));
+  CHECK(j["kind"] == "calibrate");
+  CHECK(j["results"][0]["cached"] == true);
 }

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <iterator>
 #include <set>
@@ -12,6 +13,7 @@
 #include "config/config.h"
 #include "weights/weights.h"
 #include "testing.h"
+#include "tflite_builder.h"
 
 using namespace mnet;
 using namespace mnet::testing;
@@ -136,6 +138,16 @@ void check_order(const json& top) {
   }
 }
 
+// tiny_custom without its final softmax: its output is the fc layer's 10 logits, which makes it no
+// classifier until labels are given.
+std::string logits_config(const TempDir& tmp) {
+  json config = json::parse(read_text(source_path("configs/tiny_custom.json")));
+  REQUIRE(config["layers"].back()["type"] == "softmax");
+  config["layers"].erase(config["layers"].size() - 1);
+  return tmp.write("tiny_logits.json", config.dump());
+}
+
+
 }  // namespace
 
 TEST_CASE("mnet classify gives the TFLite runtime's top-1 for every model and test image", "[classify]") {
@@ -206,11 +218,12 @@ TEST_CASE("classify --top 3 lists 3 classes and breaks ties by ascending class i
                                  " --weights " + shq(weights) + " --top 3");
   REQUIRE(table.exit_code == 0);
   std::vector<std::string> rows = lines_of(table.out);
-  REQUIRE(rows.size() == 5);  // heading, image, 3 classes
+  REQUIRE(rows.size() == 6);  // heading, image, 3 classes, the images/s
   CHECK(rows[1] == image);
   CHECK_THAT(rows[2], Contains("  3  class 3"));
   CHECK_THAT(rows[3], Contains("  7  class 7"));
   CHECK_THAT(rows[4], Contains("  5  class 5"));
+  CHECK_THAT(rows[5], StartsWith("1 image in "));
 }
 
 TEST_CASE("classify --format json writes labels that are not UTF-8 with U+FFFD in their place", "[classify]") {
@@ -290,10 +303,16 @@ TEST_CASE("classify reports each bad image on one stderr line, prints the good o
   CHECK(table.exit_code == 1);
   CHECK(lines_of(table.err).size() == 3);
   std::vector<std::string> rows = lines_of(table.out);
-  REQUIRE(rows.size() == 7);  // heading, then image + 2 classes for each good image
+  // Heading, image + 2 classes for each good image, image + its error for each bad one, images/s:
+  // a failed image is never silently missing from the report.
+  REQUIRE(rows.size() == 1 + 3 + 2 * 3 + 3 + 1);
   CHECK(rows[1] == good1);
-  CHECK(rows[4] == good2);
-  CHECK(table.out.find(missing) == std::string::npos);
+  CHECK(rows[4] == empty);
+  CHECK_THAT(rows[5], StartsWith("  error: "));
+  CHECK(rows[8] == missing);
+  CHECK_THAT(rows[9], StartsWith("  error: "));
+  CHECK(rows[10] == good2);
+  CHECK_THAT(rows.back(), StartsWith("2 images in ") && Contains(", 3 failed"));
 }
 
 TEST_CASE("a PNG whose header declares 100000x100000 pixels is refused by kMaxImagePixels", "[classify]") {
@@ -415,6 +434,303 @@ TEST_CASE("mnet profile on a .tflite times the model with its own weights", "[cl
   CommandResult random = run_mnet("profile " + shq(source_path("configs/tiny_custom.json")) + " --runs 1 --warmup 0");
   REQUIRE(random.exit_code == 0);
   CHECK_THAT(random.err, Contains("random weights"));
+}
+
+TEST_CASE("classify writes table, json, csv and md, with the images per second, and -o writes the file", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  const std::string a = tmp.write("a.bmp", bmp(40, 40)), b = tmp.write("b.bmp", bmp(20, 30));
+  const std::string images = " " + shq(a) + " " + shq(b) + " --top 2";
+
+  CommandResult table = run_mnet("classify " + model + images);
+  INFO(table.err);
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.err.empty());  // no progress line on a pipe
+  std::vector<std::string> rows = lines_of(table.out);
+  REQUIRE(rows.size() == 1 + 2 * 3 + 1);
+  CHECK_THAT(rows.back(), StartsWith("2 images in ") && Contains(" images/s (1 thread); decode+preprocess ") &&
+                              Contains(" s, inference "));
+
+  CommandResult j = run_mnet("classify " + model + images + " --format json");
+  REQUIRE(j.exit_code == 0);
+  const json report = json::parse(j.out);
+  CHECK(report["schema"] == "mnet-report/1");
+  CHECK(report["kind"] == "classify");
+  CHECK(report["threads"] == json::array({1}));
+  CHECK(report["model"] == "tiny_custom");
+  CHECK(report["images"] == 2);
+  CHECK(report["failed"] == 0);
+  CHECK(report["seconds"].get<double>() > 0);
+  CHECK(report["images_per_second"].get<double>() == Approx(2 / report["seconds"].get<double>()));
+  CHECK(report["decode_preprocess_seconds"].get<double>() > 0);
+  CHECK(report["inference_seconds"].get<double>() > 0);
+  CHECK(report["decode_preprocess_seconds"].get<double>() + report["inference_seconds"].get<double>() <=
+        report["seconds"].get<double>());
+  REQUIRE(report["results"].size() == 2);
+  CHECK(report["results"][1]["image"] == b);
+  CHECK(report["results"][1]["top"][1]["rank"] == 2);
+  CHECK(report["results"][1]["top"][1]["index"] == 7);
+
+  CommandResult csv = run_mnet("classify " + model + images + " --format csv");
+  REQUIRE(csv.exit_code == 0);
+  rows = lines_of(csv.out);
+  REQUIRE(rows.size() == 1 + 2 * 2);
+  CHECK(rows[0] == "model,image,rank,index,label,score,error");
+  CHECK_THAT(rows[1], StartsWith("tiny_custom," + a + ",1,3,class 3,0."));
+  CHECK_THAT(rows[4], StartsWith("tiny_custom," + b + ",2,7,class 7,0."));
+  CHECK(rows[4].back() == ',');  // no error
+
+  CommandResult md = run_mnet("classify " + model + images + " --format md");
+  REQUIRE(md.exit_code == 0);
+  rows = lines_of(md.out);
+  REQUIRE(rows.size() == 1 + 1 + 2 + 2 * 2 + 1 + 1);  // model, blank, header and rule, rows, blank, timing
+  CHECK_THAT(rows[0], StartsWith("tiny_custom ("));
+  CHECK_THAT(rows[2], StartsWith("| image ") && Contains("| rank |") && Contains("| error "));
+  CHECK_THAT(rows[4], StartsWith("| " + a + " |") && Contains("| class 3 "));
+  CHECK_THAT(rows.back(), StartsWith("2 images in "));
+
+  fs::create_directories(tmp.path / "out");
+  CommandResult to_file = run_mnet("classify " + model + images + " --format csv -o " + shq(tmp.file("out/c.csv")));
+  REQUIRE(to_file.exit_code == 0);
+  CHECK(to_file.out.empty());
+  CHECK(read_text(tmp.file("out/c.csv")) == csv.out);  // CSV carries no timing: the same bytes
+}
+
+TEST_CASE("classify with -o and every image failed still writes the file, with each error in it", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  const std::string text = tmp.write("notes.jpg", "not a picture\n"), missing = tmp.file("missing.png");
+  fs::create_directories(tmp.path / "out");
+  for (const char* format : {"csv", "json", "table"}) {
+    INFO(format);
+    const std::string file = tmp.file(std::string("out/c.") + format);
+    CommandResult r = run_mnet("classify " + model + " " + shq(text) + " " + shq(missing) + " --format " + format +
+                               " -o " + shq(file));
+    CHECK(r.exit_code == 1);  // the model was fine; the work failed
+    CHECK(lines_of(r.err).size() == 2);
+    CHECK(r.out.empty());
+    REQUIRE(fs::exists(file));
+    const std::string written = read_text(file);
+    CHECK_THAT(written, Contains(text) && Contains(missing) && Contains("not a JPEG, PNG or BMP image"));
+    if (std::string(format) == "csv") {
+      CHECK(lines_of(written).size() == 3);
+      CHECK_THAT(written, Contains("tiny_custom," + missing + ",,,,,"));
+    } else if (std::string(format) == "json") {
+      const json j = json::parse(written);
+      CHECK(j["images"] == 0);
+      CHECK(j["failed"] == 2);
+      CHECK(j["results"][1]["error"].get<std::string>().rfind(missing + ": ", 0) == 0);
+    } else {
+      CHECK_THAT(lines_of(written).back(), StartsWith("0 images in ") && Contains("2 failed"));
+    }
+  }
+}
+
+TEST_CASE("classify takes folders: every image under them in sorted order, an empty folder is an error line", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  fs::create_directories(tmp.path / "photos/b");
+  fs::create_directories(tmp.path / "none/deeper");
+  tmp.write("photos/c.BMP", bmp(10, 10));
+  tmp.write("photos/b/x.bmp", bmp(12, 10));
+  tmp.write("photos/a.bmp", bmp(10, 12));
+  tmp.write("photos/notes.txt", "no image\n");
+  tmp.write("photos/.hidden.bmp", bmp(10, 10));
+  tmp.write("none/deeper/readme.md", "no image either\n");
+  const std::string single = tmp.write("single.bmp", bmp(16, 16));
+  const std::string photos = tmp.file("photos"), none = tmp.file("none");
+
+  CommandResult r = run_mnet("classify " + model + " " + shq(photos) + " " + shq(none) + " " + shq(single) +
+                             " --top 1 --format json");
+  INFO(r.err);
+  CHECK(r.exit_code == 1);
+  REQUIRE(lines_of(r.err).size() == 1);
+  CHECK(r.err == "mnet: error: " + none + ": no images (.jpg, .jpeg, .png or .bmp) in this folder or below\n");
+  const json results = json::parse(r.out)["results"];
+  std::vector<std::string> order;
+  for (const json& result : results) order.push_back(result["image"]);
+  CHECK(order == std::vector<std::string>{photos + "/a.bmp", photos + "/b/x.bmp", photos + "/c.BMP", none, single});
+  CHECK(results[3].contains("error"));
+  CHECK(results[4]["top"].size() == 1);
+
+  // Nothing at all to classify: bad input, one line, nothing written.
+  fs::create_directories(tmp.path / "out");
+  CommandResult empty = run_mnet("classify " + model + " " + shq(none) + " -o " + shq(tmp.file("out/c.txt")));
+  require_clean_rejection(empty, 3, none + ": ", "no images", tmp.path / "out");
+}
+
+TEST_CASE("a model that neither ends in a softmax nor has labels is refused by classify, naming the model", "[classify]") {
+  TempDir tmp;
+  const std::string weights = tied_weights(tmp);
+  const std::string config = logits_config(tmp);
+  const std::string image = tmp.write("a.bmp", bmp(40, 40));
+  fs::create_directories(tmp.path / "out");
+  CommandResult r = run_mnet("classify " + shq(config) + " --weights " + shq(weights) + " " + shq(image) + " -o " +
+                             shq(tmp.file("out/c.txt")));
+  require_clean_rejection(r, 3, config + ": output is a 10-wide vector with no labels, not a classifier's class scores",
+                          "`--raw` prints the vector", tmp.path / "out");
+
+  // With one label per class it is a classifier: the scores are the softmax of the logits.
+  std::string labels;
+  for (int i = 0; i < 10; ++i) labels += "label " + std::to_string(i) + "\n";
+  const std::string labels_file = tmp.write("labels.txt", labels);
+  CommandResult labelled = run_mnet("classify " + shq(config) + " --weights " + shq(weights) + " " + shq(image) +
+                                    " --labels " + shq(labels_file) + " --top 1 --format json");
+  INFO(labelled.err);
+  REQUIRE(labelled.exit_code == 0);
+  const json top = json::parse(labelled.out)["results"][0]["top"][0];
+  CHECK(top["label"] == "label 3");
+
+  // --raw prints the logits themselves (fc biases 0,0,0,2,0,1,0,2,0,0 and zero weights), no softmax.
+  CommandResult raw = run_mnet("classify " + shq(config) + " --weights " + shq(weights) + " " + shq(image) +
+                               " --raw --format json");
+  INFO(raw.err);
+  REQUIRE(raw.exit_code == 0);
+  const json out = json::parse(raw.out)["results"][0]["outputs"][0];
+  CHECK(out["name"] == "fc");
+  CHECK(out["shape"] == json::array({10, 1, 1}));
+  CHECK(out["values"] == json::array({0, 0, 0, 2, 0, 1, 0, 2, 0, 0}));
+  double sum = 0;
+  for (double v : out["values"]) sum += std::exp(v);
+  CHECK(top["score"].get<double>() == Approx(std::exp(2.0) / sum));
+}
+
+TEST_CASE("classify --raw prints the output values in every format", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  const std::string image = tmp.write("a.bmp", bmp(40, 40));
+  CommandResult ranked = run_mnet("classify " + model + " " + shq(image) + " --top 10 --format json");
+  CommandResult raw = run_mnet("classify " + model + " " + shq(image) + " --raw --format json");
+  REQUIRE(ranked.exit_code == 0);
+  REQUIRE(raw.exit_code == 0);
+  // The model ends in a softmax: its raw output is the probabilities ranked by classify.
+  const json values = json::parse(raw.out)["results"][0]["outputs"][0]["values"];
+  REQUIRE(values.size() == 10);
+  for (const json& p : json::parse(ranked.out)["results"][0]["top"])
+    CHECK(values[p["index"].get<size_t>()].get<double>() == Approx(p["score"].get<double>()));
+
+  CommandResult csv = run_mnet("classify " + model + " " + shq(image) + " --raw --format csv");
+  REQUIRE(csv.exit_code == 0);
+  std::vector<std::string> rows = lines_of(csv.out);
+  REQUIRE(rows.size() == 1 + 10);
+  CHECK(rows[0] == "model,image,output,index,value,error");
+  CHECK_THAT(rows[4], StartsWith("tiny_custom," + image + ",prob,3,"));
+
+  CommandResult table = run_mnet("classify " + model + " " + shq(image) + " --raw");
+  REQUIRE(table.exit_code == 0);
+  rows = lines_of(table.out);
+  REQUIRE(rows.size() == 4);  // heading, image, its values on one line, images/s
+  CHECK_THAT(rows[2], StartsWith("  prob [10,1,1]: "));
+  CHECK(std::count(rows[2].begin(), rows[2].end(), ' ') == 3 + 10);
+}
+
+TEST_CASE("classify refuses the embedding extractor with exit 3 and prints its vector with --raw", "[classify]") {
+  if (testdata().empty()) {
+    WARN("MNET_TESTDATA not set: skipping the embedding extractor");
+    return;
+  }
+  TempDir tmp;
+  fs::create_directories(tmp.path / "out");
+  const std::string model = model_path("mobilenet_v1_1.0_224_quant_embedding_extractor");
+  CommandResult r = run_mnet("classify " + shq(model) + " " + shq(image_path("cat.bmp")) + " -o " + shq(tmp.file("out/c")));
+  require_clean_rejection(r, 3, model + ": output is a 1024-wide vector with no labels, not a classifier's class scores",
+                          "`--raw` prints the vector", tmp.path / "out");
+
+  CommandResult raw = run_mnet("classify " + shq(model) + " " + shq(image_path("cat.bmp")) + " " +
+                               shq(image_path("owl.jpg")) + " --raw --format json");
+  INFO(raw.err);
+  REQUIRE(raw.exit_code == 0);
+  const json results = json::parse(raw.out)["results"];
+  REQUIRE(results.size() == 2);
+  for (const json& result : results) {
+    CHECK(result["outputs"][0]["shape"] == json::array({1024, 1, 1}));
+    CHECK(result["outputs"][0]["values"].size() == 1024);
+  }
+  CHECK(results[0]["outputs"][0]["values"] != results[1]["outputs"][0]["values"]);
+}
+
+TEST_CASE("classify takes one thread count: 2 runs, a list of two is a usage error naming --threads", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  const std::string image = tmp.write("a.bmp", bmp(40, 40));
+  CommandResult two = run_mnet("classify " + model + " " + shq(image) + " --threads 2 --format json");
+  INFO(two.err);
+  REQUIRE(two.exit_code == 0);
+  CHECK(json::parse(two.out)["threads"] == json::array({2}));
+  CHECK_THAT(run_mnet("classify " + model + " " + shq(image) + " --threads 2").out, Contains("(2 threads)"));
+  CommandResult list = run_mnet("classify " + model + " " + shq(image) + " --threads 1,2");
+  CHECK(list.exit_code == 2);
+  CHECK(list.out.empty());
+  CHECK(lines_of(list.err).size() == 1);
+  CHECK_THAT(list.err, StartsWith("mnet: error: --threads") && Contains("mnet classify --help"));
+}
+
+TEST_CASE("classify draws a progress line on a terminal only, and none with --quiet", "[classify]") {
+  TempDir tmp;
+  const std::string model = shq(source_path("configs/tiny_custom.json")) + " --weights " + shq(tied_weights(tmp));
+  const std::string images = shq(tmp.write("a.bmp", bmp(40, 40))) + " " + shq(tmp.write("b.bmp", bmp(30, 40)));
+  // On a pipe (how run_mnet captures stderr): nothing but what was there before.
+  CommandResult piped = run_mnet("classify " + model + " " + images);
+  REQUIRE(piped.exit_code == 0);
+  CHECK(piped.err.empty());
+  // On a terminal: script(1) runs it on a pseudo-terminal and copies what it drew.
+  auto on_terminal = [&](const std::string& extra) {
+    return run_command("TERM=xterm script -qec " +
+                       shell_quote(std::string(MNET_BINARY) + " classify " + model + " " + images + extra) + " /dev/null");
+  };
+  CommandResult tty = on_terminal("");
+  if (tty.exit_code != 0 || tty.out.find("images/s") == std::string::npos) {
+    WARN("script(1) could not run mnet on a pseudo-terminal here (exit " << tty.exit_code << "): " << tty.err);
+    return;
+  }
+  CHECK_THAT(tty.out, Contains("\rclassify 1/2 images"));
+  CHECK_THAT(tty.out, Contains("\r\033[K"));  // erased before the report
+  CommandResult quiet = on_terminal(" --quiet");
+  REQUIRE(quiet.exit_code == 0);
+  CHECK_THAT(quiet.out, Contains("images/s"));
+  CHECK(quiet.out.find("classify 1/2") == std::string::npos);
+}
+
+TEST_CASE("import --format and -o write a report of what it imported, and the stderr line stays", "[classify][import]") {
+  TempDir tmp;
+  const std::string model = tmp.write("c.tflite", mnet::testing::tfl::classifier("cat\ndog\nowl\n").bytes());
+  CommandResult r = run_mnet("import " + shq(model) + " --out " + shq(tmp.file("m")) + " --format json -o " +
+                             shq(tmp.file("import.json")));
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.empty());
+  CHECK_THAT(r.err, StartsWith("mnet: imported " + model + " into " + tmp.file("m")));
+  const json j = json::parse(read_text(tmp.file("import.json")));
+  CHECK(j["schema"] == "mnet-report/1");
+  CHECK(j["kind"] == "import");
+  CHECK(j["source"] == model);
+  CHECK(j["target"] == tmp.file("m"));
+  CHECK_THAT(r.err, Contains("(" + std::to_string(j["layers"].get<int>()) + " layers)"));
+  CHECK(j["parameters"] == 0);  // pooling and softmax have no weights
+  CHECK(j["weights_bytes"] == int64_t(fs::file_size(tmp.path / "m" / "weights.safetensors")));
+  CHECK(j["labels"] == 3);
+  CHECK(j["labels_source"] == "metadata (labels.txt)");
+  CHECK(j["notes"].is_array());
+
+  CommandResult csv = run_mnet("import " + shq(model) + " --out " + shq(tmp.file("m2")) + " --format csv");
+  REQUIRE(csv.exit_code == 0);
+  std::vector<std::string> rows = lines_of(csv.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0] == "source,target,model,layers,parameters,weights_bytes,labels,labels_source,notes");
+  CHECK_THAT(rows[1], StartsWith(model + "," + tmp.file("m2") + ","));
+  CommandResult table = run_mnet("import " + shq(model) + " --out " + shq(tmp.file("m3")) + " --format table");
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("labels   3 from metadata (labels.txt)"));
+  CommandResult md = run_mnet("import " + shq(model) + " --out " + shq(tmp.file("m4")) + " --format md");
+  REQUIRE(md.exit_code == 0);
+  CHECK_THAT(md.out, StartsWith("| what ") && Contains("| layers "));
+
+  // A failed import writes no report either.
+  fs::create_directories(tmp.path / "out");
+  const std::string half = tmp.write("half.tflite", read_text(model).substr(0, 40));
+  CommandResult bad = run_mnet("import " + shq(half) + " --out " + shq(tmp.file("out/m")) + " --format json -o " +
+                               shq(tmp.file("out/import.json")));
+  require_clean_rejection(bad, 3, half + ": ", "tflite", tmp.path / "out");
 }
 
 TEST_CASE("fetch_models.sh --list names the official URLs and fetches nothing", "[fetch]") {

@@ -1,5 +1,7 @@
 // End-to-end: the built mnet binary, its output formats, exit codes and error lines.
 #include <catch2/catch.hpp>
+#include <set>
+#include <tuple>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -43,7 +45,7 @@ TEST_CASE("mnet profile writes csv and md, and -o writes the same bytes as stdou
   TempDir tmp;
   CommandResult csv = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --format csv");
   REQUIRE(csv.exit_code == 0);
-  CHECK_THAT(csv.out, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %\n"));
+  CHECK_THAT(csv.out, StartsWith("#,layer,type,in,out,MAdds,params,MAdds %,model\n"));
   CHECK(lines(csv.out) == 85);
   CommandResult md = run_mnet("profile " + config("mobilenet_v1.json") + " --cost-only --format md");
   CHECK_THAT(md.out, Contains("| conv1x1 |"));
@@ -85,7 +87,7 @@ TEST_CASE("mnet compare --baseline adds ratio columns and a line per model, the 
   CommandResult same = run_mnet("compare " + config("mobilenet_v2.json") + " " + config("../configs/mobilenet_v1.json") +
                                 " --baseline " + config("mobilenet_v1.json") + " --cost-only --format json");
   REQUIRE(same.exit_code == 0);
-  auto j = nlohmann::json::parse(same.out);
+  auto j = nlohmann::json::parse(same.out)["models"];
   REQUIRE(j.size() == 2);
   CHECK(j[1]["is_baseline"] == true);
   CHECK(j[0]["is_baseline"] == false);
@@ -97,9 +99,10 @@ TEST_CASE("mnet compare --baseline adds ratio columns and a line per model, the 
                                  " --runs 2 --warmup 1 --format csv -o " + tmp.file("c.csv"));
   REQUIRE(timed.exit_code == 0);
   const std::string csv = read_text(tmp.file("c.csv"));
-  CHECK_THAT(csv, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,"
-                             "max ms,GFLOP/s,disturbed,MAdds ×,params ×,latency ×\n"));
-  CHECK_THAT(csv, Contains(",1.0000,1.0000,1.0000\n"));
+  CHECK_THAT(csv, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,threads,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,"
+                             "max ms,GFLOP/s,init ms,first run ms,peak rss bytes,planned bytes,disturbed,MAdds ×,params ×,latency ×,"
+                             "mnet_commit,cpu,simd\n"));
+  CHECK_THAT(csv, Contains(",1.0000,1.0000,1.0000,"));
   // A baseline that cannot be read is an error naming it.
   CommandResult missing = run_mnet("compare " + config("mobilenet_v2.json") + " --baseline " + tmp.file("none.json") + " --cost-only");
   CHECK(missing.exit_code != 0);
@@ -123,12 +126,14 @@ TEST_CASE("mnet profile measures every executed layer and names the machine") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.err, Contains("random weights"));
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["machine"]["runs"] == 3);
-  CHECK(!j["machine"]["openblas_core"].get<std::string>().empty());
+  CHECK(j["settings"]["runs"] == 3);
+  CHECK(!j["machine"]["cpu"].get<std::string>().empty());
+  CHECK(j["threads"] == nlohmann::json({1}));
   CHECK(j["model_latency"]["runs"] == 3);
   CHECK(j["model_latency"]["median_ms"].get<double>() > 0);
   for (const auto& l : j["layers"]) {
-    if (l.contains("fused_into")) CHECK(l["median_ms"] == 0.0);
+    // A fused layer has no time of its own: null, beside the layer it runs in.
+    if (!l["fused_into"].is_null()) CHECK(l["median_ms"].is_null());
     else CHECK(l["median_ms"].get<double>() > 0);
   }
 }
@@ -140,7 +145,7 @@ TEST_CASE("mnet profile times every convolution on its own and the whole model w
   for (const auto& l : j["layers"])
     if (l["type"] == "conv" || l["type"] == "dwconv") {
       INFO(l["name"]);
-      CHECK_FALSE(l.contains("fused_into"));
+      CHECK(l["fused_into"].is_null());
       CHECK(l["median_ms"].get<double>() > 0);
     }
   // V2's expand -> depthwise -> project chains at 112x112 and 56x56 (run/chain_bands.h).
@@ -227,6 +232,60 @@ TEST_CASE("mnet run reads and writes float32 npy") {
   CHECK(!fs::exists(tmp.file("z.npy")));
 }
 
+TEST_CASE("mnet run prints nothing by default, and with --format or -o a report of the pass") {
+  TempDir tmp;
+  write_npy(tmp.file("x.npy"), TensorData{{1, 3, 32, 32}, std::vector<float>(3 * 32 * 32, 0.25f)});
+  const std::string run = "run " + config("tiny_custom.json") + " --input " + tmp.file("x.npy") + " --output " + tmp.file("y.npy");
+  CommandResult quiet = run_mnet(run);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.out.empty());
+
+  CommandResult j = run_mnet(run + " --format json");
+  INFO(j.err);
+  REQUIRE(j.exit_code == 0);
+  const TensorData y = read_npy(tmp.file("y.npy"));
+  const size_t best = size_t(std::max_element(y.data.begin(), y.data.end()) - y.data.begin());
+  auto report = nlohmann::json::parse(j.out);
+  CHECK(report["schema"] == "mnet-report/1");
+  CHECK(report["kind"] == "run");
+  CHECK(report["threads"] == nlohmann::json::array({1}));
+  CHECK(report["model"] == "tiny_custom");
+  CHECK(report["weights"] == "random (seed 1)");
+  CHECK(report["input_shape"] == nlohmann::json::array({1, 3, 32, 32}));
+  CHECK(report["output_shape"] == nlohmann::json::array({1, 10, 1, 1}));
+  CHECK(report["argmax"]["index"] == best);
+  CHECK(report["argmax"]["c"] == best);
+  CHECK(report["argmax"]["value"] == y.data[best]);
+  CHECK(report["output_stats"]["max"] == y.data[best]);
+  CHECK(report["output_stats"]["min"] == *std::min_element(y.data.begin(), y.data.end()));
+  CHECK(report["output_stats"]["mean"].get<double>() == Approx(0.1));  // softmax over 10 classes
+  CHECK(report["ms"].get<double>() > 0);
+
+  CommandResult csv = run_mnet(run + " --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, StartsWith("model,source,weights,input,input_shape,output,output_shape,min,max,mean,nonfinite,"
+                                 "argmax,argmax_value,ms,threads\ntiny_custom,"));
+  CHECK(lines(csv.out) == 2);
+  CommandResult md = run_mnet(run + " --format md");
+  REQUIRE(md.exit_code == 0);
+  CHECK_THAT(md.out, StartsWith("| what ") && Contains("| argmax "));
+  // -o alone: the report (a table) goes to the file, stdout stays empty.
+  CommandResult to_file = run_mnet(run + " -o " + tmp.file("run.txt"));
+  REQUIRE(to_file.exit_code == 0);
+  CHECK(to_file.out.empty());
+  const std::string table = read_text(tmp.file("run.txt"));
+  CHECK_THAT(table, Contains("argmax            " + std::to_string(best) + " (c " + std::to_string(best) + ", h 0, w 0)"));
+  CHECK_THAT(table, Contains("output            " + tmp.file("y.npy") + " [1,10,1,1], node prob"));
+
+  // A report over its own input is a usage error, and the input is left as it was.
+  const std::string before = read_text(tmp.file("x.npy"));
+  CommandResult over = run_mnet(run + " -o " + tmp.file("x.npy"));
+  CHECK(over.exit_code == 2);
+  CHECK(lines(over.err) == 1);
+  CHECK_THAT(over.err, StartsWith("mnet: error: " + tmp.file("x.npy") + ": the report would overwrite"));
+  CHECK(read_text(tmp.file("x.npy")) == before);
+}
+
 TEST_CASE("bad input gets one error line, exit code 3 and no output file") {
   TempDir tmp;
   std::string bad = tmp.write("bad.json", R"({"name": "x", "resolution": 8, "layers": [{"type": "conv", "out": 8, "kernel": 3, "stride": 0}]})");
@@ -269,7 +328,7 @@ TEST_CASE("an unknown subcommand is named, with the subcommands there are, on on
   CHECK(r.out.empty());
   CHECK(r.err ==
         "mnet: error: unknown subcommand 'frobnicate' (one of: profile, bench, compare, run, classify, import, info, "
-        "calibrate, explain); run 'mnet --help' for the options\n");
+        "calibrate, explain, eval, detect, segment, manifold, activations); run 'mnet --help' for the options\n");
   CommandResult none = run_mnet("");
   CHECK(none.exit_code == 2);
   CHECK_THAT(none.err, StartsWith("mnet: error: a subcommand is required (one of: profile, bench,"));
@@ -282,7 +341,8 @@ TEST_CASE("an unknown subcommand is named, with the subcommands there are, on on
     CHECK(bogus.out.empty());
     const std::string option = args.substr(0, args.find(' '));
     CHECK(bogus.err == "mnet: error: unknown option '" + option + "' before the subcommand (one of: profile, bench, "
-                       "compare, run, classify, import, info, calibrate, explain); run 'mnet --help' for the options\n");
+                       "compare, run, classify, import, info, calibrate, explain, eval, detect, segment, manifold, "
+                       "activations); run 'mnet --help' for the options\n");
   }
 }
 
@@ -322,7 +382,7 @@ TEST_CASE("the man page carries every subcommand's help, and no figure of the ma
   for (size_t at = 0; (at = listed.find("\n  ", at)) != std::string::npos; ++at)
     if (std::islower(static_cast<unsigned char>(listed[at + 3]))) ++in_help;
   for (size_t at = 0; (at = page.out.find(".SH \"mnet ", at)) != std::string::npos; ++at) ++in_page;
-  CHECK(in_help == 9);
+  CHECK(in_help == 14);
   CHECK(in_page == in_help);
   CHECK_THAT(page.out, !Contains("kMaxMemoryShareOfRam), here"));
   CHECK_THAT(page.out, Contains(".SH \"EXIT STATUS\""));
@@ -368,4 +428,77 @@ TEST_CASE("every test case has a name ctest can run it by") {
     CHECK(name[0] != '-');
   }
   CHECK(count > 300);
+}
+
+TEST_CASE("bench sweeps every list option: one row per model, width, resolution and thread count") {
+  CommandResult r = run_mnet("bench " + config("mobilenet_v3_small.json") +
+                             " --width 0.5,1 --resolution 64,96 --threads 1,2 --runs 2 --warmup 1 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["results"].size() == 8);
+  std::set<std::tuple<double, int64_t, int>> seen;
+  for (const auto& row : j["results"]) {
+    seen.insert({row["width"].get<double>(), row["input_shape"][2].get<int64_t>(), row["threads"].get<int>()});
+    CHECK(row["startup"]["load_ms"].get<double>() > 0);
+    CHECK(row["startup"]["init_ms"].get<double>() > 0);
+    CHECK(row["startup"]["first_run_ms"].get<double>() > 0);
+    CHECK(row["startup"]["planned_bytes"].get<int64_t>() > 0);
+    CHECK(row["startup"]["peak_rss_bytes"].get<int64_t>() > 0);
+  }
+  CHECK(seen.size() == 8);
+  CHECK(j["threads"] == nlohmann::json({1, 2}));
+  // Half the width needs less memory at the same resolution.
+  CHECK(j["results"][0]["startup"]["planned_bytes"] < j["results"][4]["startup"]["planned_bytes"]);
+  // The table has a width column once widths are swept.
+  CommandResult table = run_mnet("bench " + config("mobilenet_v3_small.json") + " --width 0.5 --resolution 64 --runs 2 --warmup 1");
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("width  threads  median ms"));
+  CHECK_THAT(table.out, Contains("init ms  first ms  peak RSS"));
+  // Limits: each list at most kMaxSweepValues values, each value checked.
+  CHECK(run_mnet("bench " + config("mobilenet_v3_small.json") + " --width 0.5,0").exit_code == 2);
+  CHECK(run_mnet("bench " + config("mobilenet_v3_small.json") + " --resolution 64,0").exit_code == 2);
+  std::string many = "1";
+  for (int i = 2; i <= 65; ++i) many += "," + std::to_string(i);
+  CommandResult too_many = run_mnet("bench " + config("mobilenet_v3_small.json") + " --resolution " + many);
+  CHECK(too_many.exit_code == 2);
+  CHECK_THAT(too_many.err, Contains("at most 64 values, got 65"));
+}
+
+TEST_CASE("threads take the same syntax everywhere: a list where a command measures, one count where it runs once") {
+  CommandResult compare = run_mnet("compare " + config("tiny_custom.json") + " " + config("mobilenet_v3_small.json") +
+                                   " --resolution 64 --threads 1,2 --runs 2 --warmup 1 --format json");
+  INFO(compare.err);
+  REQUIRE(compare.exit_code == 0);
+  auto models = nlohmann::json::parse(compare.out)["models"];
+  REQUIRE(models.size() == 4);
+  CHECK(models[0]["latency"]["threads"] == 1);
+  CHECK(models[1]["latency"]["threads"] == 2);
+  CommandResult profile = run_mnet("profile " + config("tiny_custom.json") + " --threads 1,2 --runs 2");
+  CHECK(profile.exit_code == 2);
+  CHECK_THAT(profile.err, Contains("--threads: at most 1 value ('mnet profile' takes one thread count; bench, compare and "
+                                   "calibrate take a list), got 2"));
+  CHECK(run_mnet("profile " + config("tiny_custom.json") + " --threads 2 --runs 2 --warmup 1").exit_code == 0);
+}
+
+TEST_CASE("a mistyped subcommand or option gets a did-you-mean") {
+  CommandResult sub = run_mnet("profiel " + config("tiny_custom.json"));
+  CHECK(sub.exit_code == 2);
+  CHECK_THAT(sub.err, Contains("unknown subcommand 'profiel'; did you mean 'profile'?"));
+  CommandResult option = run_mnet("bench " + config("tiny_custom.json") + " --thread 2");
+  CHECK(option.exit_code == 2);
+  CHECK_THAT(option.err, Contains("--thread; did you mean '--threads'?"));
+  CommandResult format = run_mnet("info " + config("tiny_custom.json") + " --fromat json");
+  CHECK_THAT(format.err, Contains("did you mean '--format'?"));
+  // Nothing close: no guess.
+  CommandResult far = run_mnet("xyzzyq");
+  CHECK(far.exit_code == 2);
+  CHECK(far.err.find("did you mean") == std::string::npos);
+}
+
+TEST_CASE("the version line names the commit mnet was built from and the OpenBLAS it loads") {
+  CommandResult r = run_mnet("--version");
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.out, StartsWith("mnet " MNET_VERSION " ("));
+  CHECK_THAT(r.out, Contains("\nOpenBLAS"));
 }

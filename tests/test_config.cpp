@@ -403,10 +403,10 @@ TEST_CASE("a top-level field of the wrong type is named as present, with its val
 TEST_CASE("an unknown layer type is refused listing every row and layer type from their tables") {
   const std::string e = error_of(config_with(R"({"type": "bogus"})"));
   CHECK_THAT(e, Contains("bad.json: /layers/0 (bogus): unknown layer type 'bogus' (blocks: conv_bn, dw_separable, "
-                         "inverted_residual, bneck, shufflenet_unit, separable_conv; layers: conv, dwconv, bn, relu, "
-                         "relu6, hswish, hsigmoid, sigmoid, add, concat, channel_shuffle, slice, pad, gap, maxpool, avgpool, "
-                         "flatten, dropout, lrn, fc, se, softmax, fake_quant)"));
-  REQUIRE(row_types().size() == 6);
+                         "inverted_residual, bneck, shufflenet_unit, separable_conv, ssd_head, aspp, lraspp; layers: conv, "
+                         "dwconv, bn, relu, relu6, hswish, hsigmoid, sigmoid, add, concat, channel_shuffle, slice, pad, gap, "
+                         "maxpool, avgpool, flatten, dropout, lrn, fc, se, softmax, fake_quant, "));
+  REQUIRE(row_types().size() == 9);
   for (const std::string& row : row_types()) {
     INFO(row);
     // Each listed row is one the reader expands: without its fields it is refused for them, not as unknown.

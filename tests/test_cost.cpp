@@ -3,6 +3,7 @@
 
 #include "config/config.h"
 #include "cost/cost.h"
+#include "cost/cost_by_part.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -393,4 +394,129 @@ TEST_CASE("Xception costs 8,357,403,496 multiply-adds and 22,801,424 params — 
   // A middle-flow separable convolution: 3×3 depthwise k²·C·H·W, then C·N·H·W.
   CHECK(layer_row(r, "middle4.sep2.dw").madds == 9 * 728 * 19 * 19);
   CHECK(layer_row(r, "middle4.sep2.pw").madds == 728 * 728 * 19 * 19);
+}
+
+// [pins: detection and segmentation]
+
+namespace {
+
+// The head's and the backbone's shares of a detector's or segmenter's cost (cost/cost_by_part.h).
+PartCostRow part_row(const std::string& config, const std::string& part, ConfigOverrides o = {}) {
+  Graph g = load_config(source_path("configs/" + config), o);
+  for (const PartCostRow& row : cost_by_part(g, analyze_cost(g)))
+    if (row.part == part) return row;
+  FAIL("no part " << part << " in " << config);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("V2 Table 5: the SSD head on MobileNetV2 costs 14.8M params, the SSDLite head 2.1M, on one backbone") {
+  const PartCostRow ssd = part_row("ssd_mobilenet_v2.json", "head");
+  const PartCostRow lite = part_row("ssdlite_mobilenet_v2.json", "head");
+  CHECK(ssd.params == 14773173);
+  CHECK(lite.params == 2096501);
+  CHECK(within_rounding(ssd.params, 148, 1e5));  // "14.8M"
+  CHECK(within_rounding(lite.params, 21, 1e5));  // "2.1M"
+  // Multiply-adds at 300×300: the paper prints 1.25B and 0.35B (docs/networks.md: at 320×320 the
+  // SSD head counts 1.26B; no layout gives 0.35B for SSDLite's, about twice mnet's count).
+  CHECK(ssd.madds == 1207513792);
+  CHECK(lite.madds == 171484672);
+  CHECK(double(ssd.madds) / double(lite.madds) == Approx(7.04).margin(0.01));
+  const PartCostRow backbone = part_row("ssd_mobilenet_v2.json", "backbone");
+  CHECK(backbone.madds == part_row("ssdlite_mobilenet_v2.json", "backbone").madds);
+  CHECK(backbone.madds == 563125744);
+  CHECK(backbone.params == 2189760);
+  const PartCostRow ssd_at_320 = part_row("ssd_mobilenet_v2.json", "head", ConfigOverrides{{}, 320});
+  CHECK(ssd_at_320.madds == 1259068672);
+  CHECK(within_rounding(ssd_at_320.madds, 125, 1e7));  // "1.25B"
+}
+
+TEST_CASE("V2 Table 6: whole detectors, MobileNetV2 + SSDLite 10x smaller and 20x cheaper than YOLOv2") {
+  const CostReport v2 = cost_of("ssdlite_mobilenet_v2.json");
+  const CostReport v1 = cost_of("ssdlite_mobilenet_v1.json");
+  const CostReport ssd300 = cost_of("ssd300_vgg16.json");
+  const CostReport yolo = cost_of("yolov2_coco.json");
+  CHECK(v2.params == 4286261);  // paper 4.3M
+  CHECK(v2.madds == 734610416);  // paper 0.8B
+  CHECK(within_rounding(v2.params, 43, 1e5));
+  CHECK(v1.params == 5063413);  // paper 5.1M
+  CHECK(v1.madds == 1200313216);  // paper 1.3B
+  CHECK(within_rounding(v1.params, 51, 1e5));
+  CHECK(ssd300.params == 34305206);  // paper 36.1M
+  CHECK(ssd300.madds == 34360351232);  // paper 35.2B
+  CHECK(yolo.params == 50942217);  // paper 50.7M
+  CHECK(yolo.madds == 14732084224);  // paper 17.5B (docs/networks.md)
+  // The V2 paper's sentence: "10× smaller and 20× faster than YOLOv2".
+  CHECK(double(yolo.params) / double(v2.params) == Approx(11.9).margin(0.05));
+  CHECK(double(yolo.madds) / double(v2.madds) == Approx(20.05).margin(0.05));
+  // The maps the heads predict from, as TF OD API's SSD MobileNets and SSD300 have them.
+  CHECK(layer_row(v2, "block14.expand.act").out == (Shape{576, 19, 19}));
+  CHECK(layer_row(v2, "head.extra4.expand.act").out == (Shape{128, 1, 1}));
+  CHECK(layer_row(v1, "ds11.pw.act").out == (Shape{512, 19, 19}));
+  CHECK(layer_row(ssd300, "conv4_3_norm").out == (Shape{512, 38, 38}));
+  CHECK(layer_row(ssd300, "conv4_3_norm").params == 512);
+  CHECK(layer_row(ssd300, "fc7").out == (Shape{1024, 19, 19}));
+  CHECK(layer_row(ssd300, "head.extra4.conv").out == (Shape{256, 1, 1}));
+  CHECK(layer_row(yolo, "reorg").out == (Shape{256, 13, 13}));
+  CHECK(layer_row(yolo, "route").out == (Shape{1280, 13, 13}));
+  CHECK(layer_row(yolo, "conv23").out == (Shape{425, 13, 13}));
+}
+
+TEST_CASE("V2 Table 7: Mobile DeepLabv3 heads with and without ASPP at output stride 16 and 8") {
+  const CostReport os16 = cost_of("deeplabv3_mobilenet_v2.json");
+  const CostReport os8 = cost_of("deeplabv3_mobilenet_v2_os8.json");
+  const CostReport aspp16 = cost_of("deeplabv3_mobilenet_v2_aspp.json");
+  const CostReport aspp8 = cost_of("deeplabv3_mobilenet_v2_aspp_os8.json");
+  CHECK(os16.params == 2080469);  // paper 2.11M
+  CHECK(os16.madds == 2740709056);  // paper 2.75B
+  CHECK(aspp16.params == 4488917);  // paper 4.52M
+  CHECK(aspp16.madds == 5363508928);  // paper 5.8B
+  CHECK(os8.params == os16.params);
+  CHECK(aspp8.params == aspp16.params);
+  CHECK(os8.madds == 8825853632);
+  CHECK(aspp8.madds == 19001546432);
+  // The paper's OS 8 rows are with multi-scale and flipped inputs (scales 0.5 to 1.75 by 0.25, each
+  // also flipped): 2 · Σ s² = 17.375 times one 513×513 pass. 152.6B for the head without ASPP:
+  const double mf = 2 * (0.25 + 0.5625 + 1 + 1.5625 + 2.25 + 3.0625);
+  CHECK(mf * double(os8.madds) / 1e9 == Approx(152.6).epsilon(0.006));
+  CHECK(layer_row(os16, "block17.project.bn").out == (Shape{320, 33, 33}));
+  CHECK(layer_row(os8, "block17.project.bn").out == (Shape{320, 65, 65}));
+  CHECK(layer_row(os16, "aspp.up").out == (Shape{21, 513, 513}));
+  // The head's share: without ASPP 8.7%, with it 53%.
+  CHECK(part_row("deeplabv3_mobilenet_v2.json", "head").madds == 237884672);
+  CHECK(part_row("deeplabv3_mobilenet_v2_aspp.json", "head").madds == 2860684544);
+}
+
+TEST_CASE("torchvision's SSDLite320, DeepLabv3 and LR-ASPP on MobileNetV3-Large: its parameter counts and GFLOPS") {
+  // Params without BatchNorm, and with its γ, β: torchvision 0.14's sum(p.numel()), measured.
+  const CostReport ssdlite = cost_of("ssdlite_mobilenet_v3_large.json");
+  const CostReport deeplab = cost_of("deeplabv3_mobilenet_v3_large.json");
+  const CostReport lraspp = cost_of("lraspp_mobilenet_v3_large.json");
+  const auto bn_channels = [](const CostReport& r) {
+    int64_t c = 0;
+    for (const auto& l : r.layers)
+      if (l.type == "bn") c += l.out.c;
+    return c;
+  };
+  CHECK(ssdlite.params == 3407116);
+  CHECK(ssdlite.params + 2 * bn_channels(ssdlite) == 3440060);  // torchvision's num_params
+  CHECK(deeplab.params == 10997493);
+  CHECK(deeplab.params + 2 * bn_channels(deeplab) == 11025477);  // without the aux classifier
+  CHECK(lraspp.params == 3196882);
+  CHECK(lraspp.params + 2 * bn_channels(lraspp) == 3221538);  // torchvision's num_params
+  // torchvision's weights tables list "_ops" (GFLOPS, counted as multiply-adds) 0.583, 10.452 (with
+  // the aux classifier) and 2.086 at 320 and 520.
+  CHECK(ssdlite.madds == 583171904);
+  CHECK(deeplab.madds == 10436350688);
+  CHECK(lraspp.madds == 2086219688);
+  CHECK(std::round(double(ssdlite.madds) / 1e6) == 583);
+  CHECK(std::round(double(lraspp.madds) / 1e6) == 2086);
+  // The V3 paper's section 6.3: the C4 block's expansion (output stride 16) feeds SSDLite; the
+  // reduced tail halves the last stage.
+  CHECK(layer_row(ssdlite, "bneck13.expand.act").out == (Shape{672, 20, 20}));
+  CHECK(layer_row(ssdlite, "conv_last.act").out == (Shape{480, 10, 10}));
+  CHECK(layer_row(lraspp, "bneck4.project.bn").out == (Shape{40, 65, 65}));
+  CHECK(layer_row(lraspp, "conv_last.act").out == (Shape{960, 33, 33}));
+  CHECK(part_row("lraspp_mobilenet_v3_large.json", "head").madds == 148845000);
 }

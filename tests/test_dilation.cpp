@@ -85,9 +85,9 @@ TEST_CASE("dilation: out = floor((H + 2p - d(k-1) - 1)/s) + 1, same = ceil(H/s),
 
 TEST_CASE("dilation: out of range, a span over the input and padding over the span are refused", "[dilation]") {
   CHECK_THAT(error_of(net(3, 9, R"({"type": "conv", "name": "c", "out": 4, "kernel": 3, "dilation": 0})")),
-             Contains("dilation must be between 1 and kMaxDilation = 32, got 0"));
-  CHECK_THAT(error_of(net(3, 9, R"({"type": "dwconv", "name": "c", "kernel": 3, "dilation": 33})")),
-             Contains("dilation must be between 1 and kMaxDilation = 32, got 33"));
+             Contains("dilation must be between 1 and kMaxDilation = 64, got 0"));
+  CHECK_THAT(error_of(net(3, 9, R"({"type": "dwconv", "name": "c", "kernel": 3, "dilation": 65})")),
+             Contains("dilation must be between 1 and kMaxDilation = 64, got 65"));
   CHECK_THAT(error_of(net(3, 9, R"({"type": "dwconv", "name": "c", "kernel": 3, "dilation": 1.5})")),
              Contains("dilation"));
   CHECK_THAT(error_of(net(3, 9, R"({"type": "dwconv", "name": "c", "kernel": 5, "dilation": 4, "pad": 0})")),
@@ -101,12 +101,12 @@ TEST_CASE("dilation: out of range, a span over the input and padding over the sp
 TEST_CASE("mnet rejects a dilation over kMaxDilation with one error line naming the file and the limit", "[dilation]") {
   TempDir tmp;
   const std::string config =
-      tmp.write("d.json", net(3, 16, R"({"type": "conv", "name": "c", "out": 4, "kernel": 3, "dilation": 40})"));
+      tmp.write("d.json", net(3, 16, R"({"type": "conv", "name": "c", "out": 4, "kernel": 3, "dilation": 70})"));
   const CommandResult r = run_mnet("info " + shell_quote(config));
   INFO("stderr: " << r.err);
   CHECK(r.exit_code == 3);
   CHECK_THAT(r.err, StartsWith("mnet: error: " + config + ": /layers/0 (conv 'c'): "));
-  CHECK_THAT(r.err, Contains("dilation must be between 1 and kMaxDilation = 32, got 40"));
+  CHECK_THAT(r.err, Contains("dilation must be between 1 and kMaxDilation = 64, got 70"));
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK(r.out.empty());
 }

@@ -346,3 +346,50 @@ TEST_CASE("the default memory limit is 3/4 of physical memory") {
   CHECK(format_bytes(int64_t(48) << 30) == "48.0 GiB");
   CHECK(format_bytes(12) == "12 bytes");
 }
+
+TEST_CASE("the detection and segmentation configs run with random weights: every output finite, of its shape, fused as unfused") {
+  // Resolution: the config's, or a smaller one where the layout allows it (SSD300's unpadded last
+  // extras need its 300).
+  struct Case {
+    const char* config;
+    int resolution;
+    size_t outputs;
+  };
+  for (const Case& c : {Case{"ssdlite_mobilenet_v2.json", 0, 12}, Case{"ssd_mobilenet_v2.json", 0, 12},
+                        Case{"ssdlite_mobilenet_v1.json", 0, 12}, Case{"ssdlite_mobilenet_v3_large.json", 0, 12},
+                        Case{"ssd300_vgg16.json", 0, 12}, Case{"yolov2_coco.json", 224, 1},
+                        Case{"deeplabv3_mobilenet_v2.json", 129, 1}, Case{"deeplabv3_mobilenet_v2_os8.json", 129, 1},
+                        Case{"deeplabv3_mobilenet_v2_aspp.json", 129, 1}, Case{"deeplabv3_mobilenet_v2_aspp_os8.json", 129, 1},
+                        Case{"deeplabv3_mobilenet_v3_large.json", 128, 1}, Case{"lraspp_mobilenet_v3_large.json", 128, 1}}) {
+    INFO(c.config);
+    ConfigOverrides o;
+    if (c.resolution > 0) o.resolution = c.resolution;
+    const Graph g = load_config(source_path(std::string("configs/") + c.config), o);
+    REQUIRE(g.output_nodes().size() == c.outputs);
+    const WeightMap w = random_weights(g, 5);
+    const std::vector<float> x = input_for(g.input().out, 11);
+    Executor fused(g, w, ExecOptions{2, true});
+    Executor plain(g, w, ExecOptions{1, false});
+    const std::vector<ExecOutput> a = fused.run_all(x.data());
+    const std::vector<ExecOutput> b = plain.run_all(x.data());
+    REQUIRE(a.size() == c.outputs);
+    REQUIRE(b.size() == c.outputs);
+    for (size_t i = 0; i < a.size(); ++i) {
+      INFO(a[i].name);
+      const int node = g.output_nodes()[i];
+      CHECK(a[i].name == g.nodes[size_t(node)].name);
+      CHECK(a[i].shape == g.nodes[size_t(node)].out);
+      const int64_t n = a[i].shape.elements();
+      int64_t finite = 0;
+      double worst = 0;
+      for (int64_t k = 0; k < n; ++k) {
+        finite += std::isfinite(a[i].data[k]) ? 1 : 0;
+        worst = std::max(worst, double(std::abs(a[i].data[k] - b[i].data[k])));
+      }
+      CHECK(finite == n);
+      const float scale = max_abs(b[i].data, n);
+      CHECK(scale > 0);
+      CHECK(worst / std::max(1e-30f, scale) < 1e-4);
+    }
+  }
+}

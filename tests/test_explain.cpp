@@ -9,6 +9,8 @@
 using namespace mnet;
 using namespace mnet::testing;
 using Catch::Matchers::Contains;
+using Catch::Matchers::EndsWith;
+using Catch::Matchers::StartsWith;
 
 TEST_CASE("compare_conv counts the paper's formulas through the conv and dwconv layers") {
   // The paper's example: Dk = 3, M = 64, N = 128, Df = 112.
@@ -54,7 +56,7 @@ TEST_CASE("mnet explain conv prints the worked example with the numbers put in")
 
 TEST_CASE("mnet explain refuses what it cannot explain with one usage line") {
   for (const char* args : {"explain pool --in 3 --out 3 --size 3", "explain conv --out 3 --size 3",
-                           "explain conv --in 3 --out 3 --size 0", "explain conv --in 3 --out 3 --size 3 --format csv"}) {
+                           "explain conv --in 3 --out 3 --size 0", "explain conv --in 3 --out 3 --size 3 --format xml"}) {
     INFO(args);
     CommandResult r = run_mnet(args);
     CHECK(r.exit_code == 2);
@@ -64,4 +66,20 @@ TEST_CASE("mnet explain refuses what it cannot explain with one usage line") {
   CommandResult big = run_mnet("explain conv --in 65536 --out 65536 --kernel 15 --size 8192");
   CHECK(big.exit_code == 3);
   CHECK_THAT(big.err, Contains("above the limit of 2^62"));
+}
+
+TEST_CASE("mnet explain writes every format: CSV one row per part, Markdown the worked example fenced") {
+  CommandResult csv = run_mnet("explain conv --in 64 --out 128 --size 112 --format csv");
+  REQUIRE(csv.exit_code == 0);
+  CHECK_THAT(csv.out, StartsWith("part,madds,params,in_channels,out_channels,kernel,size\n"));
+  CHECK_THAT(csv.out, Contains("\nstandard,924844032,73728,64,128,3,112\n"));
+  CHECK_THAT(csv.out, Contains("\nseparable,109985792,8768,64,128,3,112\n"));
+  CommandResult md = run_mnet("explain conv --in 64 --out 128 --size 112 --format md");
+  REQUIRE(md.exit_code == 0);
+  CHECK_THAT(md.out, StartsWith("```\n") && EndsWith("```\n"));
+  CommandResult json = run_mnet("explain conv --in 64 --out 128 --size 112 --format json");
+  REQUIRE(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["kind"] == "explain");
+  CHECK(j["threads"].empty());  // nothing executed
 }

@@ -227,27 +227,28 @@ TEST_CASE("bench's report says which rows were disturbed: header note, column, C
   LatencyStats quiet = latency_stats({1, 2, 3}), busy = latency_stats({10, 20, 30});
   quiet.conditions = two_cores_over_2s(2.0, 200);
   busy.conditions = two_cores_over_2s(2.0, 388);
-  std::vector<BenchRow> rows{{"m", "m.json", Shape{3, 8, 8}, 1, quiet}, {"m", "m.json", Shape{3, 8, 8}, 2, busy}};
+  std::vector<BenchRow> rows{{"m", "m.json", Shape{3, 8, 8}, 1, 0, quiet}, {"m", "m.json", Shape{3, 8, 8}, 2, 0, busy}};
+  const ReportContext context = test_report_context({1, 2});
 
-  std::string table = format_bench(m, rows, Format::table);
-  CHECK_THAT(table, StartsWith("Test CPU, OpenBLAS core Haswell, 3 warm-up runs; DISTURBED: other processes used 0.92 "
-                               "of 2 cores\n"));
-  CHECK_THAT(table, Contains("mean ± sd ms  runs  disturbed"));
-  CHECK_THAT(table, Contains("2.000 ± 1.000     3         no\n"));
-  CHECK_THAT(table, Contains("20.000 ± 10.000     3        yes\n"));
-  std::string csv = format_bench(m, rows, Format::csv);
-  CHECK_THAT(csv, StartsWith("model,input,threads,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,max ms,runs,cpu ms/run,"
-                             "disturbed\n"));
-  CHECK_THAT(csv, Contains(",2,20.000,12.000,28.000,20.000,10.000,10.000,30.000,3,100.000,yes\n"));
-  auto j = nlohmann::json::parse(format_bench(m, rows, Format::json));
+  std::string table = format_bench(m, rows, Format::table, context);
+  CHECK_THAT(table, StartsWith("mnet 0.1.0 (0123456789ab), Test CPU, avx512 kernels, 2 cores, 1,2 threads, OpenBLAS core "
+                               "Haswell, 0 runs after 3 warm-up; DISTURBED: other processes used 0.92 of 2 cores\n"));
+  CHECK_THAT(table, Contains("mean ± sd ms  runs  init ms  first ms  peak RSS  disturbed"));
+  CHECK_THAT(table, Contains("2.000 ± 1.000     3      0.0      0.00         ?         no\n"));
+  CHECK_THAT(table, Contains("20.000 ± 10.000     3      0.0      0.00         ?        yes\n"));
+  std::string csv = format_bench(m, rows, Format::csv, context);
+  CHECK_THAT(csv, StartsWith("model,input,width,threads,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,max ms,runs,cpu ms/run,"
+                             "disturbed,init ms,first run ms,peak rss bytes,planned bytes,mnet_commit,cpu,simd\n"));
+  CHECK_THAT(csv, Contains(",,2,20.000,12.000,28.000,20.000,10.000,10.000,30.000,3,100.000,yes,0.000,0.000,,0,0123456789ab,Test CPU,avx512\n"));
+  auto j = nlohmann::json::parse(format_bench(m, rows, Format::json, context));
   CHECK(j["disturbed"] == true);
   CHECK(j["results"][0]["conditions"]["disturbed"] == false);
   CHECK(j["results"][1]["conditions"]["disturbed"] == true);
 
   rows.pop_back();
-  CHECK_THAT(format_bench(m, rows, Format::table), StartsWith("Test CPU, OpenBLAS core Haswell, 3 warm-up runs\n"));
-  CHECK_THAT(format_bench(m, rows, Format::table), !Contains("disturbed"));
-  CHECK(nlohmann::json::parse(format_bench(m, rows, Format::json))["disturbed"] == false);
+  CHECK_THAT(format_bench(m, rows, Format::table, context), StartsWith("mnet 0.1.0 (0123456789ab), Test CPU, avx512 kernels, 2 cores, 1,2 threads, OpenBLAS core Haswell, 0 runs after 3 warm-up\n"));
+  CHECK_THAT(format_bench(m, rows, Format::table, context), !Contains("disturbed"));
+  CHECK(nlohmann::json::parse(format_bench(m, rows, Format::json, context))["disturbed"] == false);
 }
 
 TEST_CASE("bench, profile and compare say on stderr, once, when the timed runs were disturbed", "[e2e]") {
@@ -287,8 +288,10 @@ TEST_CASE("bench, profile and compare say on stderr, once, when the timed runs w
   REQUIRE(compare.exit_code == 0);
   CHECK(std::count(compare.err.begin(), compare.err.end(), '\n') == 3);  // two random-weights lines and the warning
   CHECK_THAT(compare.err, Contains("mnet: warning: the machine was busy during 2 of 2 timed measurements"));
-  CHECK_THAT(compare.out, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,median ms,p10 ms,p90 ms,mean ms,"
-                                     "stddev ms,min ms,max ms,GFLOP/s,disturbed\n"));
+  CHECK_THAT(compare.out, StartsWith("model,input,MAdds,params,1x1 conv %,depthwise %,threads,median ms,p10 ms,p90 ms,mean ms,"
+                                     "stddev ms,min ms,max ms,GFLOP/s,init ms,first run ms,peak rss bytes,planned bytes,disturbed,"
+                                     "mnet_commit,cpu,simd\n"));
+  CHECK_THAT(compare.out, Contains(",yes,"));
 }
 
 TEST_CASE("the --duration option runs for a time instead of --runs, --delay sleeps between runs, --wait-idle returns", "[e2e]") {
@@ -298,7 +301,7 @@ TEST_CASE("the --duration option runs for a time instead of --runs, --delay slee
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   auto j = nlohmann::json::parse(r.out);
-  CHECK(j["machine"]["duration_s"] == 0.2);
+  CHECK(j["settings"]["duration_s"] == 0.2);
   const int runs = j["results"][0]["runs"];
   CHECK(runs >= 2);
   CHECK(runs <= 6);  // 0.2 s / 50 ms + 1, had the delays not been slept it would be thousands

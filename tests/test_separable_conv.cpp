@@ -98,7 +98,7 @@ TEST_CASE("separable_conv: bad keys and values are refused with the rule", "[sep
   CHECK_THAT(error_of(net(8, 15, R"({"type": "separable_conv", "name": "s", "out": 8, "pre_act": "tanh"})")),
              Contains("unknown activation 'tanh' for 'pre_act'"));
   CHECK_THAT(error_of(net(8, 15, R"({"type": "separable_conv", "name": "s", "out": 8, "dilation": 99})")),
-             Contains("dilation must be between 1 and kMaxDilation = 32, got 99"));
+             Contains("dilation must be between 1 and kMaxDilation = 64, got 99"));
   CHECK_THAT(error_of(net(8, 15, R"({"type": "separable_conv", "name": "s", "out": 8, "pad": "valid"})")),
              Contains("pad must be an integer or \"same\""));
 }

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "report/envelope.h"
+
 #include "core/activation.h"
 #include "core/error.h"
 
@@ -81,6 +83,21 @@ struct TempDir {
   }
 };
 
+// A fixed report context (report/envelope.h) for the report functions' unit tests.
+inline mnet::ReportContext test_report_context(std::vector<int> threads = {1}) {
+  mnet::ReportContext c;
+  c.version = "0.1.0";
+  c.git_commit = "0123456789ab";
+  c.created = "2026-01-02T03:04:05Z";
+  c.command_line = {"mnet", "test"};
+  c.cpu = "Test CPU";
+  c.cores = 2;
+  c.simd = c.simd_cpu = "avx512";
+  c.openblas_core = "Haswell";
+  c.threads = std::move(threads);
+  return c;
+}
+
 inline std::string source_path(const std::string& relative) { return std::string(MNET_SOURCE_DIR) + "/" + relative; }
 
 // The shared test data folder, or empty when MNET_TESTDATA is not set.
@@ -135,6 +152,49 @@ inline std::string generated_seed(const std::string& target, const std::string& 
   INFO("tests/fuzz/make_seeds.py: " << made.err);
   REQUIRE(made.exit_code == 0);
   return (folder.path / target / name).string();
+}
+
+// The checks every refused command shares: the exit code, one "mnet: error:" line naming `named`
+// (the file) and `message` (what is wrong), nothing on stdout, and nothing written into `out_dir`,
+// not even an atomic writer's temp file.
+inline void require_clean_rejection(const CommandResult& r, int exit_code, const std::string& named,
+                                    const std::string& message, const fs::path& out_dir) {
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == exit_code);
+  CHECK_THAT(r.err, Catch::Matchers::StartsWith("mnet: error: "));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK((!r.err.empty() && r.err.back() == '\n'));
+  CHECK_THAT(r.err, Catch::Matchers::Contains(named));
+  CHECK_THAT(r.err, Catch::Matchers::Contains(message));
+  CHECK(r.out.empty());
+  CHECK(fs::is_empty(out_dir));
+}
+
+// Whether /usr/bin/python3 can validate JSON Schemas (python3-jsonschema, installed by
+// scripts/install_deps.sh --test).
+inline bool have_jsonschema() {
+  static const bool have = run_command("/usr/bin/python3 -c 'import jsonschema'").exit_code == 0;
+  return have;
+}
+
+// Validates every file against `schema`; returns "" or what was wrong, naming the file.
+inline std::string json_schema_problems(const std::string& schema, const std::vector<std::string>& files) {
+  TempDir tmp;
+  const std::string script = tmp.write("validate.py", R"(import json, sys, jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft202012Validator.check_schema(schema)
+validator = jsonschema.Draft202012Validator(schema)
+failed = 0
+for path in sys.argv[2:]:
+    for error in validator.iter_errors(json.load(open(path))):
+        print(path + ": " + "/".join(str(p) for p in error.absolute_path) + ": " + error.message[:300])
+        failed = 1
+sys.exit(failed)
+)");
+  std::string args;
+  for (const auto& f : files) args += " " + shell_quote(f);
+  CommandResult r = run_command("/usr/bin/python3 " + shell_quote(script) + " " + shell_quote(schema) + args);
+  return r.exit_code == 0 ? "" : r.out + r.err;
 }
 
 // Runs the built mnet binary with `args` (already shell-quoted where needed). MNET_CACHE_DIR points

@@ -118,6 +118,11 @@ Graph build_graph(const ModelSpec& spec, const ConfigOverrides& overrides) {
     if (inputs.empty()) inputs.push_back(last);
     last = add_layer(g, source, where, layer.type, layer.name, layer.attrs, std::move(inputs));
   }
+  try {
+    if (!spec.outputs.empty()) g.set_outputs(spec.outputs);
+  } catch (const LayerError& e) {
+    fail_at(source, "/outputs", e.what());
+  }
   return g;
 }
 

@@ -84,11 +84,13 @@ struct Builder {
 
   // conv (+ bn) (+ activation) as the papers draw them.
   void conv_bn_act(const std::string& name, bool depthwise, int out, int kernel, int stride, Act act,
-                   bool bn = true) {
+                   bool bn = true, int64_t dilation = 1) {
     Attrs a;
     if (!depthwise) a.set("out", AttrValue::of_int(out));
     a.set("kernel", AttrValue::of_int(kernel));
     a.set("stride", AttrValue::of_int(stride));
+    // The conv layer checks it (kMaxDilation); the default pad follows the dilated span.
+    if (dilation != 1) a.set("dilation", AttrValue::of_int(dilation));
     if (!bn) a.set("bias", AttrValue::of_bool(true));
     add(depthwise ? "dwconv" : "conv", name, std::move(a));
     if (bn) {
@@ -156,6 +158,8 @@ void inverted_residual(Builder& b, Attrs& attrs, const std::string& name, int& c
   int n = repeats_of(b, attrs);
   int s = stride_of(b, attrs, "s");
   Act act = act_from(b, attrs, "act", Act::relu6);
+  // DeepLab's output stride 16 or 8: the last stages keep their map and dilate their depthwise.
+  int64_t dilation = attrs.get_int("dilation", 1);
   attrs.check_all_read();
   int out = b.scaled(c, "width");
   for (int i = 0; i < n; ++i) {
@@ -165,7 +169,7 @@ void inverted_residual(Builder& b, Attrs& attrs, const std::string& name, int& c
     int stride = i == 0 ? s : 1;
     int hidden = int(std::lround(in_c * t));
     if (t != 1) b.conv_bn_act(block + ".expand", false, hidden, 1, 1, act);
-    b.conv_bn_act(block + ".dw", true, 0, 3, stride, act);
+    b.conv_bn_act(block + ".dw", true, 0, 3, stride, act, true, dilation);
     b.conv_bn_act(block + ".project", false, out, 1, 1, Act::none);
     if (stride == 1 && in_c == out) b.last = b.add("add", block + ".add", Attrs{}, {in_node, b.last});
   }
@@ -180,12 +184,14 @@ void bneck(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
   bool se = attrs.get_bool("se", false);
   Act act = act_from(b, attrs, "nl", Act::relu);
   int stride = stride_of(b, attrs, "stride");
+  // torchvision's dilated=True (DeepLabv3, LR-ASPP): the last stage at stride 1 with dilation 2.
+  int64_t dilation = attrs.get_int("dilation", 1);
   attrs.check_all_read();
   std::string block = name.empty() ? "bneck" + std::to_string(++counter) : name;
   int in_node = b.last;
   int in_c = b.graph.nodes[in_node].out.c;
   if (exp != in_c) b.conv_bn_act(block + ".expand", false, exp, 1, 1, act);
-  b.conv_bn_act(block + ".dw", true, 0, int(kernel), stride, act);
+  b.conv_bn_act(block + ".dw", true, 0, int(kernel), stride, act, true, dilation);
   if (se) {
     Attrs a;
     a.set("squeeze", AttrValue::of_int(make_divisible(exp / 4, 8)));
@@ -326,6 +332,221 @@ void shufflenet_unit(Builder& b, Attrs& attrs, const std::string& name, int& cou
   }
 }
 
+// ---- Detection and segmentation heads (issue 18): SSD / SSDLite, DeepLabv3's ASPP, LR-ASPP.
+// Their nodes come from a head row, which is how cost/cost_by_part.h tells the head from the
+// backbone.
+
+// SSD uses 6 maps, SSD512 7; more is a broken description.
+constexpr int kMaxSsdFeatureMaps = 8;
+// SSD's 4 or 6 and YOLOv2's 5 default boxes per cell; far more is a broken description.
+constexpr int kMaxAnchorsPerCell = 32;
+// The extra layers' thinnest depth at a small --width (torchvision's and TF OD API's min_depth).
+constexpr int kSsdMinDepth = 16;
+// DeepLabv3 uses 3 atrous rates.
+constexpr int kMaxAsppRates = 8;
+
+// A convolution (depthwise if out is 0) reading `input`, then BN (epsilon `eps`, or the config's
+// bn_eps if 0) and `act` as asked; named NAME, NAME.bn, NAME.act. Returns the last node.
+int head_conv(Builder& b, const std::string& name, int input, int out, int kernel, int stride, int pad,
+              int64_t dilation, bool bn, bool bias, Act act, double eps = 0) {
+  Attrs a;
+  if (out > 0) a.set("out", AttrValue::of_int(out));
+  a.set("kernel", AttrValue::of_int(kernel));
+  a.set("stride", AttrValue::of_int(stride));
+  a.set("pad", AttrValue::of_int(pad));
+  if (dilation != 1) a.set("dilation", AttrValue::of_int(dilation));
+  if (bias) a.set("bias", AttrValue::of_bool(true));
+  int node = b.add(out > 0 ? "conv" : "dwconv", name, std::move(a), {input});
+  if (bn) {
+    Attrs bn_attrs;
+    bn_attrs.set("eps", AttrValue::of_number(eps > 0 ? eps : b.bn_eps));
+    node = b.add("bn", name + ".bn", std::move(bn_attrs), {node});
+  }
+  if (act != Act::none) node = b.add(act_name(act), name + ".act", Attrs{}, {node});
+  return node;
+}
+
+int earlier_layer(Builder& b, const std::string& key, const std::string& layer) {
+  const int node = b.graph.find(layer);
+  if (node <= 0)
+    b.fail("'" + key + "': '" + cut(layer) + "' is not an earlier layer (a head reads layers above it)");
+  return node;
+}
+
+// A list of whole numbers in [lo, hi] under `key`: "extra": [512, 256, 256, 128].
+std::vector<int> int_list(Builder& b, Attrs& attrs, const std::string& key, int64_t lo, int64_t hi) {
+  std::vector<int> out;
+  for (double v : attrs.require_numbers(key)) {
+    if (!(v == std::floor(v) && v >= double(lo) && v <= double(hi)))
+      b.fail("'" + key + "' must hold whole numbers between " + std::to_string(lo) + " and " + std::to_string(hi) +
+             ", got " + format_number(v));
+    out.push_back(int(v));
+  }
+  return out;
+}
+
+// SSD's prediction layers (Liu et al. 2016) and SSDLite's (V2 paper, section 6.2). `features` are
+// the backbone's maps predicted from; `extra` appends maps of those depths after the last one,
+// each a 1×1 to depth/2 and a 3×3 stride 2 (pad 1) to depth — SSDLite: 3×3 depthwise + 1×1 —,
+// as TF OD API's SSD MobileNets and torchvision's SSDLite build them (`extra_strides` 1 with pad
+// 0: SSD300's last two). On every map a k×k conv (bias) predicts anchors·classes class logits and
+// anchors·4 box offsets — SSDLite: k×k depthwise + BN + act, then the 1×1 (bias). The class
+// predictors come before the box predictors, as torchvision registers them; the graph's outputs
+// are the box tensors NAME.box0.. then the class tensors NAME.cls0.. ([anchors·4 or anchors·classes,
+// H, W] each; torchvision's view/permute/cat of them is the same numbers).
+void ssd_head(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  const std::vector<std::string> features = attrs.require_strings("features");
+  const std::vector<int> extra = attrs.has("extra") ? int_list(b, attrs, "extra", 2, kMaxChannels) : std::vector<int>{};
+  std::vector<int> extra_strides = attrs.has("extra_strides") ? int_list(b, attrs, "extra_strides", 1, 2)
+                                                              : std::vector<int>(extra.size(), 2);
+  const size_t maps = features.size() + extra.size();
+  if (features.empty() || maps > size_t(kMaxSsdFeatureMaps))
+    b.fail("'features' and 'extra' must give 1 to kMaxSsdFeatureMaps = " + std::to_string(kMaxSsdFeatureMaps) +
+           " maps, got " + std::to_string(features.size()) + " + " + std::to_string(extra.size()));
+  if (extra_strides.size() != extra.size())
+    b.fail("'extra_strides' must give one stride per 'extra' map (" + std::to_string(extra.size()) + "), got " +
+           std::to_string(extra_strides.size()));
+  std::vector<int> anchors;
+  if (attrs.has("anchors") && attrs.values().at("anchors").kind == AttrValue::Kind::integer)
+    anchors.assign(maps, attrs.require_int_in("anchors", 1, kMaxAnchorsPerCell));
+  else
+    anchors = int_list(b, attrs, "anchors", 1, kMaxAnchorsPerCell);
+  if (anchors.size() != maps)
+    b.fail("'anchors' must be one number or one per map (" + std::to_string(maps) + "), got " +
+           std::to_string(anchors.size()));
+  const int classes = positive(b, attrs, "classes");
+  const bool lite = attrs.get_bool("lite", false);
+  const int kernel = attrs.get_int_in("kernel", 3, 1, kMaxKernel);
+  if (kernel % 2 == 0) b.fail("'kernel' must be odd (the predictors keep the map's size), got " + std::to_string(kernel));
+  const bool bn = attrs.get_bool("bn", true);
+  const Act act = act_from(b, attrs, "act", Act::relu6);
+  const double eps = attrs.get_number_in("bn_eps", b.bn_eps, kMinBnEps, kMaxBnEps);
+  attrs.check_all_read();
+  for (int a : anchors)
+    if (int64_t(a) * classes > kMaxChannels)
+      b.fail("anchors " + std::to_string(a) + " x classes " + std::to_string(classes) + " exceeds kMaxChannels = " +
+             std::to_string(kMaxChannels));
+  const std::string head = name.empty() ? "ssd_head" + std::to_string(++counter) : name;
+
+  std::vector<int> map_nodes;
+  for (const std::string& f : features) map_nodes.push_back(earlier_layer(b, "features", f));
+  for (size_t i = 0; i < extra.size(); ++i) {
+    const std::string block = head + ".extra" + std::to_string(i + 1);
+    const int depth = std::max(kSsdMinDepth, int(extra[i] * b.graph.width));
+    const int stride = extra_strides[i], pad = stride == 2 ? 1 : 0;
+    int node = head_conv(b, block + ".reduce", map_nodes.back(), depth / 2, 1, 1, 0, 1, bn, !bn, act, eps);
+    if (lite) {
+      node = head_conv(b, block + ".dw", node, 0, 3, stride, pad, 1, bn, !bn, act, eps);
+      node = head_conv(b, block + ".expand", node, depth, 1, 1, 0, 1, bn, !bn, act, eps);
+    } else {
+      node = head_conv(b, block + ".conv", node, depth, 3, stride, pad, 1, bn, !bn, act, eps);
+    }
+    map_nodes.push_back(node);
+  }
+  std::vector<int> boxes, logits;
+  for (const char* what : {"cls", "box"}) {
+    for (size_t i = 0; i < maps; ++i) {
+      const std::string pred = head + "." + what + std::to_string(i);
+      const int out = anchors[i] * (what[0] == 'c' ? classes : 4);
+      int node = map_nodes[i];
+      if (lite) node = head_conv(b, pred + ".dw", node, 0, kernel, 1, kernel / 2, 1, true, false, act, eps);
+      node = head_conv(b, pred, node, out, lite ? 1 : kernel, 1, lite ? 0 : kernel / 2, 1, false, true, Act::none);
+      (what[0] == 'c' ? logits : boxes).push_back(node);
+    }
+  }
+  for (int node : boxes) b.graph.outputs.push_back(node);
+  for (int node : logits) b.graph.outputs.push_back(node);
+  b.last = boxes.back();
+}
+
+// DeepLabv3's head (Chen et al. 2017; V2 paper, section 6.3): ASPP — a 1×1 branch, one 3×3 branch
+// per atrous rate (`separable`: 3×3 depthwise + BN + act + 1×1, as TF DeepLab's MobileNet heads),
+// an image-pooling branch (global pool, 1×1, upsampled back) —, their concatenation projected by a
+// 1×1 to `out`, then as torchvision's DeepLabHead a 3×3 conv (`head_conv`), then the 1×1
+// classifier (bias) and a bilinear upsample to the input's size (`upsample`). "rates": [] is V2
+// Table 7's head without ASPP. Branch order as torchvision's ASPP registers them.
+void aspp(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  const int out = positive(b, attrs, "out", 256);
+  const std::vector<int> rates = int_list(b, attrs, "rates", 1, kMaxChannels);
+  if (rates.size() > size_t(kMaxAsppRates))
+    b.fail("'rates' holds at most kMaxAsppRates = " + std::to_string(kMaxAsppRates) + " rates, got " +
+           std::to_string(rates.size()));
+  const bool pooling = attrs.get_bool("pooling", true);
+  const bool separable = attrs.get_bool("separable", false);
+  const bool head_conv3x3 = attrs.get_bool("head_conv", false);
+  const int classes = positive(b, attrs, "classes");
+  const bool upsample = attrs.get_bool("upsample", true);
+  const bool align_corners = attrs.get_bool("align_corners", false);
+  const Act act = act_from(b, attrs, "act", Act::relu);
+  // torchvision's heads keep nn.BatchNorm2d's 1e-5 where its MobileNetV3 backbone has 0.001.
+  const double eps = attrs.get_number_in("bn_eps", b.bn_eps, kMinBnEps, kMaxBnEps);
+  attrs.check_all_read();
+  const std::string head = name.empty() ? "aspp" + std::to_string(++counter) : name;
+  const int in = b.last;
+  const auto resize = [&](const std::string& layer, int from, int like) {
+    Attrs a;
+    a.set("mode", AttrValue::of_string("bilinear"));
+    a.set("align_corners", AttrValue::of_bool(align_corners));
+    return b.add("upsample", layer, std::move(a), {from, like});
+  };
+
+  std::vector<int> branches{head_conv(b, head + ".b0", in, out, 1, 1, 0, 1, true, false, act, eps)};
+  for (size_t i = 0; i < rates.size(); ++i) {
+    const std::string branch = head + ".b" + std::to_string(i + 1);
+    const int r = rates[i];
+    if (separable) {
+      const int dw = head_conv(b, branch + ".dw", in, 0, 3, 1, r, r, true, false, act, eps);
+      branches.push_back(head_conv(b, branch + ".pw", dw, out, 1, 1, 0, 1, true, false, act, eps));
+    } else {
+      branches.push_back(head_conv(b, branch, in, out, 3, 1, r, r, true, false, act, eps));
+    }
+  }
+  if (pooling) {
+    const int pool = b.add("gap", head + ".pool", Attrs{}, {in});
+    const int conv = head_conv(b, head + ".pool.conv", pool, out, 1, 1, 0, 1, true, false, act, eps);
+    branches.push_back(resize(head + ".pool.up", conv, in));
+  }
+  int x = branches.size() > 1 ? b.add("concat", head + ".concat", Attrs{}, branches) : branches[0];
+  x = head_conv(b, head + ".project", x, out, 1, 1, 0, 1, true, false, act, eps);
+  if (head_conv3x3) x = head_conv(b, head + ".conv", x, out, 3, 1, 1, 1, true, false, act, eps);
+  x = head_conv(b, head + ".classifier", x, classes, 1, 1, 0, 1, false, true, Act::none);
+  if (upsample) x = resize(head + ".up", x, 0);
+  b.last = x;
+}
+
+// LR-ASPP (V3 paper, section 6.4, Fig. 10) as torchvision's LRASPPHead: on the input (the
+// high-level map) a 1×1 to `inter` + BN + ReLU, gated by sigmoid(1×1(global pool)), upsampled to
+// the `low` map's size; 1×1 classifiers (bias) on both, added; then a bilinear upsample to the
+// input's size (`upsample`). torchvision's global pool stands for the paper's 49×49 stride (16, 20)
+// average pool, which at Cityscapes' 1024×2048 is nearly global.
+void lraspp(Builder& b, Attrs& attrs, const std::string& name, int& counter) {
+  const int low = earlier_layer(b, "low", attrs.require_string("low"));
+  const int inter = positive(b, attrs, "inter", 128);
+  const int classes = positive(b, attrs, "classes");
+  const bool upsample = attrs.get_bool("upsample", true);
+  const bool align_corners = attrs.get_bool("align_corners", false);
+  const double eps = attrs.get_number_in("bn_eps", b.bn_eps, kMinBnEps, kMaxBnEps);
+  attrs.check_all_read();
+  const std::string head = name.empty() ? "lraspp" + std::to_string(++counter) : name;
+  const int high = b.last;
+  const auto resize = [&](const std::string& layer, int from, int like) {
+    Attrs a;
+    a.set("mode", AttrValue::of_string("bilinear"));
+    a.set("align_corners", AttrValue::of_bool(align_corners));
+    return b.add("upsample", layer, std::move(a), {from, like});
+  };
+  const int cbr = head_conv(b, head + ".cbr", high, inter, 1, 1, 0, 1, true, false, Act::relu, eps);
+  const int pool = b.add("gap", head + ".scale.pool", Attrs{}, {high});
+  const int gate = head_conv(b, head + ".scale", pool, inter, 1, 1, 0, 1, false, false, Act::sigmoid);
+  const int gated = b.add("mul", head + ".mul", Attrs{}, {cbr, gate});
+  const int up = resize(head + ".mul.up", gated, low);
+  const int low_logits = head_conv(b, head + ".low_classifier", low, classes, 1, 1, 0, 1, false, true, Act::none);
+  const int high_logits = head_conv(b, head + ".high_classifier", up, classes, 1, 1, 0, 1, false, true, Act::none);
+  int x = b.add("add", head + ".add", Attrs{}, {low_logits, high_logits});
+  if (upsample) x = resize(head + ".up", x, 0);
+  b.last = x;
+}
+
 // The rows of the papers' tables, each expanding into primitive layers.
 using RowFunction = void (*)(Builder& b, Attrs& attrs, const std::string& name, int& counter);
 constexpr Registration<RowFunction> kRowTypes[] = {
@@ -335,6 +556,9 @@ constexpr Registration<RowFunction> kRowTypes[] = {
     {"bneck", bneck},
     {"shufflenet_unit", shufflenet_unit},
     {"separable_conv", separable_conv},
+    {"ssd_head", ssd_head},
+    {"aspp", aspp},
+    {"lraspp", lraspp},
 };
 
 AttrValue to_attr(Builder& b, const std::string& key, const json& v) {
@@ -548,7 +772,7 @@ class ConfigSax {
 // Only these top-level keys exist; anything else is a typo.
 const char* const kTopLevelKeys[] = {"name",  "description",      "reference", "input_channels", "resolution",
                                      "width", "channel_rounding", "bn_eps",    "preprocess",     "labels",
-                                     "weights", "layers"};
+                                     "weights", "layers",      "outputs"};
 
 Preprocess parse_preprocess(const std::string& file, const json& j) {
   Preprocess p;
@@ -682,6 +906,17 @@ Graph parse_config(const std::string& text, const std::string& path, const Confi
   g.set_input(Shape{int(in_c), g.resolution, g.resolution});
   std::map<std::string, int> counters;
   for (size_t i = 0; i < layers->size(); ++i) parse_layer(b, (*layers)[i], i, counters);
+  // "outputs": the layers a run returns (a detector's box and class tensors); default the last.
+  if (auto outputs = root.find("outputs"); outputs != root.end()) {
+    if (!outputs->is_array() || outputs->empty() ||
+        !std::all_of(outputs->begin(), outputs->end(), [](const json& e) { return e.is_string(); }))
+      fail_at(path, "/outputs", "'outputs' must be a non-empty list of layer names, got " + quoted(*outputs));
+    try {
+      g.set_outputs(outputs->get<std::vector<std::string>>());
+    } catch (const LayerError& e) {
+      fail_at(path, "/outputs", e.what());
+    }
+  }
   return g;
 }
 

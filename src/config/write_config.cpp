@@ -78,6 +78,7 @@ std::string write_config(const ModelSpec& spec) {
   json layers = json::array();
   for (const LayerSpec& layer : spec.layers) layers.push_back(layer_json(spec, layer));
   c["layers"] = std::move(layers);
+  if (!spec.outputs.empty()) c["outputs"] = spec.outputs;
   // Names and descriptions from a model file may hold any bytes; invalid UTF-8 becomes U+FFFD.
   return c.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
 }

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <map>
 
+#include "cost/cost_by_part.h"
+
 namespace mnet {
 
 namespace {
@@ -60,7 +62,15 @@ CostReport analyze_cost(const Graph& graph) {
   }
   std::stable_sort(r.by_type.begin(), r.by_type.end(),
                    [](const TypeCostRow& a, const TypeCostRow& b) { return reads_before(a.category, b.category); });
+  for (LayerCostRow& row : r.layers) row.part = part_of(graph.nodes[size_t(row.node)]);
+  r.by_part = cost_by_part(graph, r);
   return r;
+}
+
+int64_t compulsory_bytes(const LayerCostRow& row) {
+  int64_t elements = row.out.elements() + row.params;
+  for (const Shape& in : row.in) elements += in.elements();
+  return elements * int64_t(sizeof(float));
 }
 
 }  // namespace mnet

@@ -99,6 +99,18 @@ bool Attrs::get_bool(const std::string& key, bool fallback) {
   return has(key) ? need(key, AttrValue::Kind::boolean, "true or false").b : fallback;
 }
 
+std::vector<double> Attrs::require_numbers(const std::string& key) {
+  return need(key, AttrValue::Kind::numbers, "a list of numbers").numbers;
+}
+std::vector<std::string> Attrs::require_strings(const std::string& key) {
+  auto it = values_.find(key);
+  if (it != values_.end() && it->second.kind == AttrValue::Kind::numbers && it->second.numbers.empty()) {
+    read_.insert(key);
+    return {};
+  }
+  return need(key, AttrValue::Kind::strings, "a list of strings").strings;
+}
+
 void Attrs::check_all_read() const {
   for (const auto& kv : values_)
     if (!read_.count(kv.first)) throw LayerError("unknown key '" + cut_for_message(kv.first) + "'");

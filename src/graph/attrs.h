@@ -60,6 +60,10 @@ class Attrs {
   std::string require_string(const std::string& key);
   std::string get_string(const std::string& key, const std::string& fallback);
   bool get_bool(const std::string& key, bool fallback);
+  // Lists, as the head rows take them ("features": ["a", "b"], "rates": [6, 12, 18]); an empty
+  // JSON list reads as an empty list of either kind.
+  std::vector<double> require_numbers(const std::string& key);
+  std::vector<std::string> require_strings(const std::string& key);
 
   // Throws LayerError naming the first key nobody read.
   void check_all_read() const;

@@ -1,12 +1,15 @@
 // Building a graph node by node, with shape inference and unique node and weight names.
 #include "graph/graph.h"
 
+#include <algorithm>
+
 #include "core/work_count.h"
 
 namespace mnet {
 
 void Graph::set_input(const Shape& shape) {
   nodes.clear();
+  outputs.clear();
   node_by_name_.clear();
   weight_owner_.clear();
   node_by_name_["input"] = 0;
@@ -65,6 +68,31 @@ int Graph::find(const std::string& node_name) const {
   count_work();
   auto it = node_by_name_.find(node_name);
   return it == node_by_name_.end() ? -1 : it->second;
+}
+
+std::vector<int> Graph::output_nodes() const {
+  if (!outputs.empty()) return outputs;
+  return {int(nodes.size()) - 1};
+}
+
+bool Graph::is_output(int node) const {
+  if (outputs.empty()) return node == int(nodes.size()) - 1;
+  return std::find(outputs.begin(), outputs.end(), node) != outputs.end();
+}
+
+void Graph::set_outputs(const std::vector<std::string>& names) {
+  std::vector<int> picked;
+  std::vector<bool> taken(nodes.size(), false);
+  for (const std::string& name : names) {
+    count_work();
+    const int node = find(name);
+    if (node < 0) throw LayerError("output '" + cut_for_message(name) + "' is not a layer of the model");
+    if (node == 0) throw LayerError("output 'input' is the graph's input, not a layer");
+    if (taken[node]) throw LayerError("output '" + cut_for_message(name) + "' is named twice");
+    taken[node] = true;
+    picked.push_back(node);
+  }
+  outputs = std::move(picked);
 }
 
 std::vector<std::vector<int>> Graph::consumers() const {

@@ -35,6 +35,9 @@ class Graph {
   std::string labels;   // labels file, resolved against the config's folder; may be empty
   std::string weights;  // weights file the config names, resolved likewise; may be empty
   std::vector<Node> nodes;
+  // The nodes whose values a run returns, in order (a detector's box and class tensors); empty:
+  // the last node alone. Set through set_outputs, which checks them.
+  std::vector<int> outputs;
 
   // Adds the input node; must be first.
   void set_input(const Shape& shape);
@@ -43,7 +46,14 @@ class Graph {
   int add(std::string name, std::unique_ptr<Layer> layer, std::vector<int> inputs, std::string origin);
   int find(const std::string& name) const;  // -1 if absent; one hash lookup
   const Node& input() const { return nodes.front(); }
-  const Node& output() const { return nodes.back(); }
+  // The first (or only) output.
+  const Node& output() const { return nodes[output_nodes().front()]; }
+  // Every output node, in order: `outputs`, or the last node.
+  std::vector<int> output_nodes() const;
+  bool is_output(int node) const;
+  // Makes the named layers the graph's outputs; throws LayerError naming a missing layer, the
+  // input, or a name given twice.
+  void set_outputs(const std::vector<std::string>& names);
   std::vector<std::vector<int>> consumers() const;
   // Declared weights of a node with full names ("<node>.<suffix>").
   std::vector<WeightDecl> weights_of(int node) const;

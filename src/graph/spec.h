@@ -44,6 +44,7 @@ struct ModelSpec {
   std::string weights;  // file names relative to the source's folder; may be empty
   std::string labels;
   std::vector<LayerSpec> layers;
+  std::vector<std::string> outputs;  // layers whose values the model returns; empty: the last
 };
 
 }  // namespace mnet

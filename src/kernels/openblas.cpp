@@ -145,6 +145,11 @@ int threads() {
   return ready ? lib.get_num_threads() : wanted_threads;
 }
 
+bool is_loaded() {
+  std::lock_guard<std::mutex> lock(threads_mutex);
+  return ready;
+}
+
 std::string config() {
   if (!try_load()) return "OpenBLAS unavailable (" + lib.error + ")";
   const char* c = lib.get_config();

@@ -22,6 +22,8 @@ int threads();
 // "OpenBLAS 0.3.21 ... SkylakeX MAX_THREADS=64" and the core type it chose; loads OpenBLAS. Where it
 // cannot be loaded: "OpenBLAS unavailable (why)" and "".
 std::string config();
+// Whether this process has loaded OpenBLAS (a kernel called it, or config() did).
+bool is_loaded();
 std::string corename();
 
 // Address space OpenBLAS takes beyond what the process has, measured with Debian's OpenBLAS 0.3.21

@@ -11,8 +11,9 @@
 
 namespace mnet {
 
-// A conv's or dwconv's `dilation`: 1..kMaxDilation (DeepLab's atrous rates reach 24).
-constexpr int kMaxDilation = 32;
+// A conv's or dwconv's `dilation`: 1..kMaxDilation (DeepLab's atrous rates reach 36: torchvision's
+// DeepLabHead and TF DeepLab at output stride 8 use 12, 24, 36).
+constexpr int kMaxDilation = 64;
 
 class PointwiseOp : public Op, public PointwiseBands {
  public:

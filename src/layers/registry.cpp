@@ -28,6 +28,12 @@ std::unique_ptr<Layer> make_fully_connected(Attrs&);
 std::unique_ptr<Layer> make_squeeze_excite(Attrs&);
 std::unique_ptr<Layer> make_softmax(Attrs&);
 std::unique_ptr<Layer> make_fake_quant(Attrs&);
+std::unique_ptr<Layer> make_upsample(Attrs&);
+std::unique_ptr<Layer> make_to_rows(Attrs&);
+std::unique_ptr<Layer> make_l2norm(Attrs&);
+std::unique_ptr<Layer> make_space_to_depth(Attrs&);
+std::unique_ptr<Layer> make_mul(Attrs&);
+std::unique_ptr<Layer> make_leaky_relu(Attrs&);
 
 namespace {
 constexpr Registration<LayerFactory> kLayerTypes[] = {
@@ -54,6 +60,12 @@ constexpr Registration<LayerFactory> kLayerTypes[] = {
     {"se", make_squeeze_excite},
     {"softmax", make_softmax},
     {"fake_quant", make_fake_quant},
+    {"upsample", make_upsample},
+    {"to_rows", make_to_rows},
+    {"l2norm", make_l2norm},
+    {"space_to_depth", make_space_to_depth},
+    {"mul", make_mul},
+    {"leaky_relu", make_leaky_relu},
 };
 }  // namespace
 

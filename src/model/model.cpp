@@ -44,6 +44,8 @@ Model load_model(const std::string& path, const ConfigOverrides& overrides, cons
     ImportedModel imported = import_tflite(path);
     m.graph = build_graph(imported.spec, overrides);
     m.labels = std::move(imported.labels);
+    m.detection = std::move(imported.detection);
+    m.argmax_classes = imported.argmax_classes;
     if (options.before_weights) options.before_weights(m.graph);
     if (weights.empty()) {
       // Found by tests/fuzz/fuzz_tflite: the importer let an FC bias shorter than its outputs through.

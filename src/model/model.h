@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "config/config.h"
+#include "postprocess/detection.h"
 #include "weights/weights.h"
 
 namespace mnet {
@@ -16,6 +17,10 @@ struct Model {
   WeightMap weights;              // empty when no weights were named
   std::string weights_source;     // the file they came from, or empty
   std::vector<std::string> labels;  // from the .tflite, or read from the config's labels file
+  // A .tflite detector's post-process (anchors empty otherwise) and a segmenter's final arg max
+  // over the classes, both run after the graph (mnet detect, mnet segment).
+  DetectionPostprocess detection;
+  bool argmax_classes = false;
 };
 
 constexpr uint64_t kMaxLabelsBytes = 16 << 20;

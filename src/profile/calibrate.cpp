@@ -6,6 +6,8 @@
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <memory>
+#include <new>
 
 #include "cost/cost.h"
 #include "layers/registry.h"
@@ -92,6 +94,9 @@ ShapeRate measure_sgemm(int threads, IdleGate* idle, RunConditions& conditions) 
   }, idle, conditions);
 }
 
+// Best of kBandwidthRuns triads after one untimed pass (which also maps the pages).
+constexpr int kBandwidthRuns = 10;
+
 std::string utc_now() {
   std::time_t now = std::time(nullptr);
   std::tm tm{};
@@ -120,13 +125,46 @@ Calibration measure_calibration(int threads, IdleGate* idle) {
     }
   }
   c.sgemm = measure_sgemm(threads, idle, c.conditions);
+  c.bandwidth_gbs = measure_bandwidth(threads, idle, &c.conditions);
   return c;
+}
+
+double measure_bandwidth(int threads, IdleGate* idle, RunConditions* conditions) {
+  size_t buffer_bytes = kBandwidthBufferBytes;
+  if (const long long left = openblas::address_space_left(); left >= 0)
+    buffer_bytes = std::min(buffer_bytes, size_t(left) / 8);
+  if (buffer_bytes < kMinBandwidthBufferBytes) return 0;
+  const int64_t n = int64_t(buffer_bytes / sizeof(float));
+  std::unique_ptr<float[]> a(new (std::nothrow) float[size_t(n)]), b(new (std::nothrow) float[size_t(n)]),
+      c(new (std::nothrow) float[size_t(n)]);
+  if (!a || !b || !c) return 0;  // no room: not measured, as the roofline then says
+  float* pa = a.get();
+  const float *pb = b.get(), *pc = c.get();
+  // Each thread first touches the part it later streams, so its pages sit near it.
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (int64_t i = 0; i < n; ++i) {
+    a[size_t(i)] = 0.0f;
+    b[size_t(i)] = 1.0f;
+    c[size_t(i)] = 2.0f;
+  }
+  const auto triad = [&] {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < n; ++i) pa[i] = pb[i] + 3.0f * pc[i];
+  };
+  TimingOptions options;
+  options.runs = kBandwidthRuns;
+  options.warmup = 1;
+  options.idle = idle;
+  const LatencyStats s = time_runs(triad, options);
+  if (conditions) *conditions = combine_conditions(*conditions, s.conditions);
+  // The best run: the bandwidth the memory can give, as STREAM reports it.
+  return s.min > 0 ? 3.0 * double(n) * sizeof(float) / (s.min * 1e-3) / 1e9 : 0;
 }
 
 bool may_cache(const Calibration& c) { return c.conditions.measured && !c.conditions.disturbed; }
 
 GemmCeiling gemm_ceiling(const Calibration& c, const std::string& cache_file) {
-  return GemmCeiling{c.ceiling_gflops, c.ceiling_shape, c.measured_at, cache_file};
+  return GemmCeiling{c.ceiling_gflops, c.ceiling_shape, c.measured_at, cache_file, c.bandwidth_gbs};
 }
 
 }  // namespace mnet

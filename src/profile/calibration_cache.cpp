@@ -90,6 +90,8 @@ Calibration parse_calibration(const json& j, const std::string& where) {
     c.shapes.push_back(parse_rate(shapes[i], at));
   }
   c.sgemm = parse_rate(object_field(j, "sgemm", where), where + "/sgemm");
+  // Optional: an entry written before mnet calibrate measured it has none (no roofline memory line).
+  if (j.contains("stream_triad_gbs")) c.bandwidth_gbs = measured_field(j, "stream_triad_gbs", where, kMinCachedGbs, kMaxCachedGbs);
   return c;
 }
 
@@ -175,16 +177,18 @@ void write_calibration_cache(const std::string& path, const CalibrationCache& ca
 nlohmann::json calibration_json(const Calibration& c) {
   json shapes = json::array();
   for (const auto& s : c.shapes) shapes.push_back(rate_json(s));
-  return {{"cpu", c.key.cpu},
-          {"threads", c.key.threads},
-          {"openblas", c.key.blas},
-          {"openblas_core", c.key.blas_core},
-          {"mnet_version", c.key.mnet_version},
-          {"ceiling_gflops", c.ceiling_gflops},
-          {"ceiling_shape", c.ceiling_shape},
-          {"measured_at", c.measured_at},
-          {"shapes", shapes},
-          {"sgemm", rate_json(c.sgemm)}};
+  json j = {{"cpu", c.key.cpu},
+            {"threads", c.key.threads},
+            {"openblas", c.key.blas},
+            {"openblas_core", c.key.blas_core},
+            {"mnet_version", c.key.mnet_version},
+            {"ceiling_gflops", c.ceiling_gflops},
+            {"ceiling_shape", c.ceiling_shape},
+            {"measured_at", c.measured_at},
+            {"shapes", shapes},
+            {"sgemm", rate_json(c.sgemm)}};
+  if (c.bandwidth_gbs > 0) j["stream_triad_gbs"] = c.bandwidth_gbs;
+  return j;
 }
 
 }  // namespace mnet

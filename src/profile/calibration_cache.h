@@ -18,6 +18,10 @@ constexpr double kMinCachedGflops = 1e-6;
 constexpr double kMaxCachedGflops = 1e6;
 constexpr double kMinCachedMs = 1e-6;
 constexpr double kMaxCachedMs = 1e7;
+// A cached memory bandwidth ("stream_triad_gbs", optional: caches before it lack it) in
+// [kMinCachedGbs, kMaxCachedGbs] GB/s.
+constexpr double kMinCachedGbs = 1e-3;
+constexpr double kMaxCachedGbs = 1e5;
 
 // The cache file: $MNET_CACHE_DIR/calibration.json, else $XDG_CACHE_HOME/mnet/calibration.json,
 // else $HOME/.cache/mnet/calibration.json. Empty variables count as unset, a relative

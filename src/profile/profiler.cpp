@@ -16,6 +16,8 @@ double elapsed_ms(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 
+}  // namespace
+
 std::string cpu_model() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;
@@ -26,6 +28,8 @@ std::string cpu_model() {
     }
   return "unknown CPU";
 }
+
+namespace {
 
 // MNET_TEST_DISTURBED=1 or 0 decides for the load (tests of what follows from the decision).
 void apply_test_hook(RunConditions& c) {
@@ -56,7 +60,13 @@ MachineInfo machine_info(int threads, const TimingOptions& options) {
 LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options,
                        const std::function<void()>& warmup_run) {
   if (options.idle) options.idle->before_timing();
-  for (int i = 0; i < options.warmup; ++i) (warmup_run ? warmup_run : run)();
+  double first_run_ms = -1;
+  for (int i = 0; i < options.warmup; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    (warmup_run ? warmup_run : run)();
+    if (i == 0) first_run_ms = elapsed_ms(t0);
+    if (options.on_run) options.on_run();
+  }
   std::vector<double> samples;
   double timed_ms = 0;
   const LoadSample before = sample_load();
@@ -71,9 +81,11 @@ LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& op
     run();
     samples.push_back(elapsed_ms(t0));
     timed_ms += samples.back();
+    if (options.on_run) options.on_run();
   }
   const LoadSample after = sample_load();
   LatencyStats s = latency_stats(samples);
+  s.first_run_ms = first_run_ms >= 0 ? first_run_ms : samples.front();
   s.conditions = conditions_between(before, after, timed_ms / 1e3, s.runs, online_cores(), seconds_per_tick(),
                                     read_load_avg());
   apply_test_hook(s.conditions);
@@ -91,10 +103,26 @@ ProfileTimings profile_model(const Graph& graph, Executor& layers, Executor& mod
   t.machine = machine_info(threads, options);
   size_t n = graph.nodes.size();
   std::vector<std::vector<double>> samples(n);
-  NodeObserver record = [&](int node, int64_t ns) { samples[node].push_back(double(ns) / 1e6); };
+  // The observer is called as each node ends: its start is now minus its duration.
+  int run_index = -1;
+  std::chrono::steady_clock::time_point first_start;
+  NodeObserver record = [&](int node, int64_t ns) {
+    samples[node].push_back(double(ns) / 1e6);
+    if (!options.trace_events || t.events.size() >= kMaxTraceEvents) return;
+    const int64_t end_ns =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - first_start).count();
+    t.events.push_back({node, run_index, end_ns - ns, ns});
+  };
   NodeObserver ignore = [](int, int64_t) {};
-  t.layer_conditions =
-      time_runs([&] { layers.run(input, &record); }, options, [&] { layers.run(input, &ignore); }).conditions;
+  const LatencyStats layer_pass = time_runs(
+                           [&] {
+                             if (++run_index == 0) first_start = std::chrono::steady_clock::now();
+                             layers.run(input, &record);
+                           },
+                           options, [&] { layers.run(input, &ignore); });
+  t.layer_conditions = layer_pass.conditions;
+  t.startup.first_run_ms = layer_pass.first_run_ms;  // the process's first inference
+  t.kernels = layers.kernel_names();
   t.by_node.resize(n);
   for (size_t i = 1; i < n; ++i) {
     int host = layers.runs_in()[i];

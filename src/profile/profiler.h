@@ -17,7 +17,10 @@ struct TimingOptions {
   double duration_s = 0;     // > 0: time runs until this much wall time has passed (at least one), not `runs`
   double delay_ms = 0;       // sleep between timed runs, not timed
   IdleGate* idle = nullptr;  // --wait-idle: waits for a quiet machine before the timed runs
+  bool trace_events = false; // profile_model keeps every layer's start and duration (--trace)
+  std::function<void()> on_run = nullptr;  // called after every run, warm-up or timed (a progress line)
 };
+
 
 // Latency of `run`: options.warmup untimed calls (of `warmup_run` when given), then the timed
 // ones, with the process's CPU time and the machine's load over them (LatencyStats::conditions).
@@ -36,6 +39,8 @@ ProfileTimings profile_model(const Graph& graph, Executor& layers, Executor& mod
                              const TimingOptions& options, int threads);
 
 // CPU model, OpenBLAS configuration and core type, for report headers.
+// The CPU's model name from /proc/cpuinfo, or "unknown CPU".
+std::string cpu_model();
 MachineInfo machine_info(int threads, const TimingOptions& options);
 
 }  // namespace mnet

@@ -4,12 +4,15 @@
 #include <vector>
 
 #include "profile/calibrate.h"
+#include "report/envelope.h"
 #include "report/table.h"
 
 namespace mnet {
 
 // Table (the machine, what the ceiling is, one row per thread count) or JSON
 // ({"cache_file", "results": [entries as the cache holds them]}).
-std::string format_calibration(const std::vector<Calibration>& results, const std::string& cache_file, Format format);
+// JSON in the report envelope (kind "calibrate"); CSV one row per thread count.
+std::string format_calibration(const std::vector<Calibration>& results, const std::string& cache_file, Format format,
+                               const ReportContext& context);
 
 }  // namespace mnet

@@ -14,7 +14,7 @@ std::string one_over(double r) { return r > 0 ? "1/" + fixed(1 / r, 2) : "-"; }
 
 }  // namespace
 
-std::string format_conv_comparison(const ConvComparison& c, Format format) {
+std::string format_conv_comparison(const ConvComparison& c, Format format, const ReportContext& context) {
   const int64_t sep = c.separable_madds();
   const double formula = 1.0 / c.out_channels + 1.0 / (double(c.kernel) * c.kernel);
   if (format == Format::json) {
@@ -29,7 +29,20 @@ std::string format_conv_comparison(const ConvComparison& c, Format format) {
                         {"separable", {{"madds", sep}, {"params", c.separable_params()}}},
                         {"ratio", c.ratio()},
                         {"one_over_n_plus_one_over_k_squared", formula}};
-    return json_text(j);
+    return json_text(report_json(context, "explain", j));
+  }
+  if (format == Format::csv) {
+    Table t;
+    t.header = {"part", "madds", "params", "in_channels", "out_channels", "kernel", "size"};
+    auto row = [&](const std::string& part, int64_t madds, int64_t params) {
+      t.add_row({part, std::to_string(madds), std::to_string(params), n(c.in_channels), n(c.out_channels), n(c.kernel), n(c.size)});
+    };
+    row("standard", c.standard.madds, c.standard.params);
+    row("depthwise", c.depthwise.madds, c.depthwise.params);
+    row("pointwise", c.pointwise.madds, c.pointwise.params);
+    row("separable", sep, c.separable_params());
+    t.right_aligned.resize(t.header.size(), false);
+    return t.render(format);
   }
   const std::string k = n(c.kernel), m = n(c.in_channels), o = n(c.out_channels), f = n(c.size);
   const std::string dk = k + "·" + k, df = f + "·" + f;
@@ -45,7 +58,7 @@ std::string format_conv_comparison(const ConvComparison& c, Format format) {
   t += "ratio                     " + with_commas(sep) + " / " + with_commas(c.standard.madds) + " = " + fixed(c.ratio(), 4) +
        " (" + one_over(c.ratio()) + ")\n";
   t += "                          = 1/N + 1/Dk² = 1/" + o + " + 1/" + n(c.kernel * c.kernel) + " = " + fixed(formula, 4) + "\n";
-  return t;
+  return format == Format::md ? "```\n" + t + "```\n" : t;
 }
 
 }  // namespace mnet

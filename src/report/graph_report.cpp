@@ -7,13 +7,15 @@ namespace mnet {
 
 namespace {
 
-std::string graph_json(const Graph& g, const PlannedMemory& memory) {
+std::string graph_json(const Graph& g, const PlannedMemory& memory, const ReportContext& context) {
   nlohmann::json j;
   j["model"] = g.name;
   j["source"] = g.source;
   j["width"] = g.width;
   j["resolution"] = g.resolution;
   j["planned_memory"] = {{"peak_bytes", memory.peak_bytes}};
+  j["outputs"] = nlohmann::json::array();  // the nodes a run returns, in order
+  for (int o : g.output_nodes()) j["outputs"].push_back(g.nodes[size_t(o)].name);
   for (const auto& [part, bytes] : memory.parts_bytes) j["planned_memory"][part + "_bytes"] = bytes;
   j["nodes"] = nlohmann::json::array();
   for (size_t i = 0; i < g.nodes.size(); ++i) {
@@ -30,13 +32,23 @@ std::string graph_json(const Graph& g, const PlannedMemory& memory) {
     for (const auto& w : g.weights_of(int(i))) node["weights"].push_back({{"name", w.name}, {"shape", w.shape}});
     j["nodes"].push_back(node);
   }
-  return json_text(j);
+  return json_text(report_json(context, "info", j));
+}
+
+// "; 2 outputs: boxes [1917,1,4], scores [1917,1,91]" for a graph with several, else "".
+std::string outputs_text(const Graph& g) {
+  const std::vector<int> outputs = g.output_nodes();
+  if (outputs.size() < 2) return "";
+  std::string text = "; " + std::to_string(outputs.size()) + " outputs:";
+  for (size_t k = 0; k < outputs.size(); ++k)
+    text += (k ? ", " : " ") + g.nodes[size_t(outputs[k])].name + " " + g.nodes[size_t(outputs[k])].out.str();
+  return text;
 }
 
 }  // namespace
 
-std::string format_graph(const Graph& g, const PlannedMemory& memory, Format format) {
-  if (format == Format::json) return graph_json(g, memory);
+std::string format_graph(const Graph& g, const PlannedMemory& memory, Format format, const ReportContext& context) {
+  if (format == Format::json) return graph_json(g, memory, context);
   Table t;
   t.header = {"#", "name", "type", "attributes", "inputs", "out", "weights"};
   t.right_aligned = {true, false, false, false, false, false, false};
@@ -52,12 +64,17 @@ std::string format_graph(const Graph& g, const PlannedMemory& memory, Format for
     t.add_row({std::to_string(i), n.name, n.layer ? n.layer->type() : "input", n.layer ? n.layer->summary() : "",
                inputs, n.out.str(), weights});
   }
-  std::string head = format == Format::table
-                         ? g.name + " (" + g.source + "), width " + fixed(g.width, 3) + ", resolution " +
-                               std::to_string(g.resolution) + ", " + std::to_string(g.nodes.size()) + " nodes\n" +
-                               "planned peak memory at 1 thread " + memory.text + "\n\n"
-                         : "";
-  return head + t.render(format);
+  if (format == Format::csv) {
+    t.header.push_back("model");
+    for (auto& row : t.rows) row.push_back(g.name);
+    t.right_aligned.push_back(false);
+    return t.render(format);
+  }
+  const std::string name = g.name + " (" + g.source + "), width " + fixed(g.width, 3) + ", resolution " +
+                           std::to_string(g.resolution) + ", " + std::to_string(g.nodes.size()) + " nodes";
+  const std::string planned = "planned peak memory at 1 thread " + memory.text + outputs_text(g);
+  if (format == Format::md) return "**" + name + "**; " + planned + "\n\n" + t.render(format);
+  return name + "\n" + planned + "\n\n" + t.render(format);
 }
 
 }  // namespace mnet

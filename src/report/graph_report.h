@@ -4,12 +4,14 @@
 #include <string>
 
 #include "graph/graph.h"
+#include "report/envelope.h"
 #include "report/table.h"
 #include "run/executor.h"
 
 namespace mnet {
 
 // `memory`: the plan of one executor at one thread (what `mnet run` needs).
-std::string format_graph(const Graph& graph, const PlannedMemory& memory, Format format);
+// JSON in the report envelope (kind "info").
+std::string format_graph(const Graph& graph, const PlannedMemory& memory, Format format, const ReportContext& context);
 
 }  // namespace mnet

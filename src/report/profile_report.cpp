@@ -43,7 +43,8 @@ std::string ceiling_line(const MachineInfo& m) {
 
 std::string pct_cell(double p) { return fixed(p, 2); }
 
-std::string format_json(const CostReport& cost, const ProfileTimings* t, const PlannedMemory* memory) {
+std::string format_json(const CostReport& cost, const ProfileTimings* t, const PlannedMemory* memory,
+                        const ReportContext& context) {
   using nlohmann::json;
   json j;
   j["model"] = cost.model;
@@ -63,12 +64,15 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
     for (const auto& s : r.in) l["in_shape"].push_back({s.c, s.h, s.w});
     if (t) {
       const LayerTiming& lt = t->by_node[r.node];
-      l["median_ms"] = lt.median_ms;
-      l["time_pct"] = layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0.0;
-      l["gflops"] = gflops(r.madds, lt.median_ms);
-      if (has_ceiling(t) && lt.fused_into.empty() && r.madds > 0)
+      // A fused layer has no time of its own: null, not 0, and the layer it runs inside.
+      const bool fused = !lt.fused_into.empty();
+      l["fused_into"] = fused ? json(lt.fused_into) : json(nullptr);
+      l["median_ms"] = fused ? json(nullptr) : json(lt.median_ms);
+      l["time_pct"] = fused ? json(nullptr) : json(layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0.0);
+      l["gflops"] = fused ? json(nullptr) : json(gflops(r.madds, lt.median_ms));
+      if (r.node < int(t->kernels.size()) && !t->kernels[size_t(r.node)].empty()) l["kernel"] = t->kernels[size_t(r.node)];
+      if (has_ceiling(t) && !fused && r.madds > 0)
         l["ceiling_fraction"] = ceiling_fraction(gflops(r.madds, lt.median_ms), t->machine.ceiling);
-      if (!lt.fused_into.empty()) l["fused_into"] = lt.fused_into;
       type_ms[r.category.name()] += lt.median_ms;
     }
     layers.push_back(l);
@@ -91,10 +95,19 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
     by_type.push_back(e);
   }
   j["by_type"] = by_type;
+  j["by_part"] = parts_json(cost);
   if (t) {
-    j["machine"] = {{"cpu", t->machine.cpu},         {"threads", t->machine.threads},
-                    {"openblas", t->machine.blas},   {"openblas_core", t->machine.blas_core},
-                    {"runs", t->machine.runs},       {"warmup", t->machine.warmup}};
+    // Each part's share of the measured time too.
+    std::map<std::string, double> part_ms;
+    for (const auto& r : cost.layers) part_ms[r.part] += t->by_node[r.node].median_ms;
+    for (auto& p : j["by_part"]) {
+      p["median_ms"] = part_ms[p["part"].get<std::string>()];
+      p["time_pct"] = layer_sum > 0 ? 100.0 * p["median_ms"].get<double>() / layer_sum : 0.0;
+    }
+  }
+  if (t) {
+    j["settings"] = {{"runs", t->machine.runs}, {"warmup", t->machine.warmup}};
+    j["startup"] = startup_json(t->startup);
     const GemmCeiling& c = t->machine.ceiling;
     j["ceiling_gflops"] = has_ceiling(t) ? json(c.gflops) : json(nullptr);
     j["ceiling"] = has_ceiling(t) ? json{{"measured", true},
@@ -103,7 +116,7 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
                                          {"measured_at", c.measured_at},
                                          {"cache_file", c.cache_file}}
                                   : json{{"measured", false}, {"note", ceiling_line(t->machine)}};
-    if (t->machine.duration_s > 0) j["machine"]["duration_s"] = t->machine.duration_s;
+    if (t->machine.duration_s > 0) j["settings"]["duration_s"] = t->machine.duration_s;
     // Both passes: the layer-by-layer one and the whole model.
     j["conditions"] = conditions_json(combine_conditions(t->layer_conditions, t->model.conditions));
     j["layer_sum_ms"] = t->layer_sum_ms;
@@ -115,14 +128,15 @@ std::string format_json(const CostReport& cost, const ProfileTimings* t, const P
     j["planned_memory"] = {{"peak_bytes", memory->peak_bytes}};
     for (const auto& [part, bytes] : memory->parts_bytes) j["planned_memory"][part + "_bytes"] = bytes;
   }
-  return json_text(j);
+  j["timed"] = t != nullptr;
+  return json_text(report_json(context, "profile", j));
 }
 
 }  // namespace
 
 std::string format_profile(const CostReport& cost, const ProfileTimings* t, Format format,
-                           const PlannedMemory* memory) {
-  if (format == Format::json) return format_json(cost, t, memory);
+                           const ReportContext& context, const PlannedMemory* memory) {
+  if (format == Format::json) return format_json(cost, t, memory, context);
 
   Table layers;
   layers.header = {"#", "layer", "type", "in", "out", "MAdds", "params", "MAdds %"};
@@ -132,6 +146,8 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
   if (t) {
     for (const auto& h : timing_columns) layers.header.push_back(h);
     layers.right_aligned.resize(layers.header.size(), true);
+    layers.header.push_back("fused into");
+    layers.right_aligned.push_back(false);
   }
   std::map<std::string, double> type_ms;
   double layer_sum = t ? t->layer_sum_ms : 0;
@@ -146,17 +162,28 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
       const LayerTiming& lt = t->by_node[r.node];
       type_ms[r.category.name()] += lt.median_ms;
       if (!lt.fused_into.empty()) {
-        row.push_back("fused");
-        row.resize(layers.header.size());
+        row.resize(layers.header.size() - 1);  // no time of its own
+        row.push_back(lt.fused_into);
       } else {
         row.push_back(fixed(lt.median_ms, 4));
         row.push_back(pct_cell(layer_sum > 0 ? 100.0 * lt.median_ms / layer_sum : 0));
         for (auto& cell : rate_cells(r.madds, lt.median_ms, *t)) row.push_back(std::move(cell));
+        row.push_back("");
       }
     }
     layers.add_row(row);
   }
-  if (format == Format::csv) return layers.render(format);
+  if (format == Format::csv) {
+    // Every row says what it is of, so that CSVs of several models and machines concatenate.
+    layers.header.push_back("model");
+    if (t) layers.header.insert(layers.header.end(), {"threads", "mnet_commit", "cpu", "simd"});
+    for (auto& row : layers.rows) {
+      row.push_back(cost.model);
+      if (t) row.insert(row.end(), {std::to_string(t->machine.threads), context.git_commit, context.cpu, context.simd});
+    }
+    layers.right_aligned.resize(layers.header.size(), false);
+    return layers.render(format);
+  }
 
   Table types;
   types.header = {"type", "layers", "MAdds", "MAdds %", "params", "params %", "weights %"};
@@ -170,7 +197,7 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
                                  with_commas(b.params), pct_cell(b.params_pct), pct_cell(b.weights_pct)};
     if (t) {
       double ms = type_ms[b.category.name()];
-      row.push_back(fixed(ms, 3));
+      row.push_back(fixed(ms, 4));  // the same precision as the per-layer rows
       row.push_back(pct_cell(layer_sum > 0 ? 100.0 * ms / layer_sum : 0));
       for (auto& cell : rate_cells(b.madds, ms, *t)) row.push_back(std::move(cell));
     }
@@ -179,12 +206,29 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
   std::vector<std::string> total{"total", std::to_string(cost.layers.size()), with_commas(cost.madds), "100.00",
                                  with_commas(cost.params), "100.00", "100.00"};
   if (t) {
-    total.insert(total.end(), {fixed(layer_sum, 3), "100.00"});
+    total.insert(total.end(), {fixed(layer_sum, 4), "100.00"});
     for (auto& cell : rate_cells(cost.madds, layer_sum, *t)) total.push_back(std::move(cell));
   }
   types.rules_before.push_back(types.rows.size());
   types.add_row(total);
 
+  // Detectors and segmenters: backbone against head (V2 Table 5's comparison).
+  Table parts;
+  if (cost.by_part.size() > 1) {
+    parts.header = {"part", "layers", "MAdds", "MAdds %", "params", "params %"};
+    if (t) parts.header.insert(parts.header.end(), {"ms", "time %"});
+    parts.right_aligned = {false};
+    parts.right_aligned.resize(parts.header.size(), true);
+    std::map<std::string, double> part_ms;
+    if (t)
+      for (const auto& r : cost.layers) part_ms[r.part] += t->by_node[r.node].median_ms;
+    for (const PartCostRow& p : cost.by_part) {
+      std::vector<std::string> row{p.part, std::to_string(p.layers), with_commas(p.madds), pct_cell(p.madds_pct),
+                                   with_commas(p.params), pct_cell(p.params_pct)};
+      if (t) row.insert(row.end(), {fixed(part_ms[p.part], 4), pct_cell(layer_sum > 0 ? 100.0 * part_ms[p.part] / layer_sum : 0)});
+      parts.add_row(row);
+    }
+  }
   std::string out;
   std::string heading = cost.model + ", input " + cost.input.str() + ": " + millions(cost.madds) +
                         " multiply-adds, " + millions(cost.params) + " params (" + with_commas(cost.madds) +
@@ -193,15 +237,21 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
   if (memory) heading += "\nplanned peak memory " + memory->text;
   if (t) {
     const MachineInfo& m = t->machine;
-    heading += "\nmeasured on " + m.cpu + ", " + std::to_string(m.threads) + " thread(s), OpenBLAS core " +
-               m.blas_core + " (" + m.blas + "), " + runs_text(m) +
-               disturbance_note({t->layer_conditions, t->model.conditions}) + "\n" + ceiling_line(m);
+    const StartupCost& st = t->startup;
+    heading += "\nmeasured by " + context_line(context) +
+               (context.openblas_core.empty() ? "" : ", OpenBLAS core " + context.openblas_core) + ", " + runs_text(m) +
+               disturbance_note({t->layer_conditions, t->model.conditions}) + "\nload " + fixed(st.load_ms, 1) +
+               " ms, executor init " + fixed(st.init_ms, 1) + " ms, first run " + fixed(st.first_run_ms, 2) +
+               " ms, peak RSS " + (st.peak_rss_bytes > 0 ? format_bytes(st.peak_rss_bytes) : std::string("unknown")) +
+               "\n" + ceiling_line(m);
   }
   if (format == Format::md) {
     out += "**" + heading + "**\n\n" + layers.render(format) + "\n" + types.render(format);
+    if (!parts.rows.empty()) out += "\n" + parts.render(format);
   } else {
     out += heading + "\n\n" + layers.render(format) + "\nBy type (weights % counts weights without biases, as the "
            "V1 paper's Table 2 does)\n" + types.render(format);
+    if (!parts.rows.empty()) out += "\nBy part (the head a detection or segmentation row adds, against its backbone)\n" + parts.render(format);
   }
   if (t) {
     const std::string bands =
@@ -213,6 +263,40 @@ std::string format_profile(const CostReport& cost, const ProfileTimings* t, Form
            fixed(t->layer_sum_ms - t->model.median, 3) + " ms\n";
   }
   return out;
+}
+
+std::string chrome_trace(const CostReport& cost, const ProfileTimings& t, const ReportContext& context) {
+  using nlohmann::json;
+  std::vector<const LayerCostRow*> row_of_node;
+  for (const auto& r : cost.layers) {
+    if (size_t(r.node) >= row_of_node.size()) row_of_node.resize(size_t(r.node) + 1, nullptr);
+    row_of_node[size_t(r.node)] = &r;
+  }
+  json events = json::array();
+  // Track names: one process (the model), one thread (the layer-by-layer pass).
+  events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1}, {"args", {{"name", "mnet " + cost.model}}}});
+  events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", 1}, {"tid", 1},
+                    {"args", {{"name", "layers, " + std::to_string(t.machine.threads) + " thread(s)"}}}});
+  int runs = 0;
+  for (const LayerEvent& e : t.events) {
+    const LayerCostRow* r = size_t(e.node) < row_of_node.size() ? row_of_node[size_t(e.node)] : nullptr;
+    if (!r) continue;
+    runs = std::max(runs, e.run + 1);
+    json args = {{"run", e.run}, {"type", r->type}, {"madds", r->madds}, {"bytes", compulsory_bytes(*r)},
+                 {"out_shape", r->out.str()}};
+    if (size_t(e.node) < t.kernels.size() && !t.kernels[size_t(e.node)].empty()) args["kernel"] = t.kernels[size_t(e.node)];
+    // Trace-event times are microseconds; fractions keep the nanoseconds.
+    events.push_back({{"name", r->name}, {"cat", r->category.name()}, {"ph", "X"}, {"pid", 1}, {"tid", 1},
+                      {"ts", double(e.start_ns) / 1e3}, {"dur", double(e.duration_ns) / 1e3}, {"args", args}});
+  }
+  json metadata = report_json(context, "trace",
+                              {{"model", cost.model},
+                               {"traced_runs", runs},
+                               {"timed_runs", t.model.runs},
+                               {"events_truncated", t.events.size() >= kMaxTraceEvents},
+                               {"whole_model_median_ms", t.model.median},
+                               {"layer_sum_ms", t.layer_sum_ms}});
+  return json_text({{"traceEvents", events}, {"displayTimeUnit", "ms"}, {"otherData", metadata}});
 }
 
 }  // namespace mnet

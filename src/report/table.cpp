@@ -106,6 +106,24 @@ std::string fixed(double v, int decimals) {
 
 std::string millions(int64_t v) { return fixed(double(v) / 1e6, 1) + "M"; }
 
+std::string key_value_text(const std::vector<std::pair<std::string, std::string>>& rows, Format format) {
+  if (format == Format::md) {
+    Table t;
+    t.header = {"what", "value"};
+    for (const auto& [what, value] : rows) {
+      std::string cell;
+      for (char c : value) cell += c == '|' ? std::string("\\|") : std::string(1, c);
+      t.add_row({what, cell});
+    }
+    return t.render(Format::md);
+  }
+  size_t width = 0;
+  for (const auto& row : rows) width = std::max(width, row.first.size());
+  std::string text;
+  for (const auto& [what, value] : rows) text += what + std::string(width + 2 - what.size(), ' ') + value + "\n";
+  return text;
+}
+
 std::string json_text(const nlohmann::json& j) {
   return j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }

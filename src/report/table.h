@@ -2,6 +2,7 @@
 #pragma once
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mnet {
@@ -19,6 +20,9 @@ struct Table {
   void add_row(std::vector<std::string> cells) { rows.push_back(std::move(cells)); }
   std::string render(Format format) const;  // table, csv or md
 };
+
+// A two-column report of (what, value) rows: aligned text, or a Markdown table (| escaped in values).
+std::string key_value_text(const std::vector<std::pair<std::string, std::string>>& rows, Format format);
 
 // Number formatting shared by every report.
 std::string with_commas(int64_t v);

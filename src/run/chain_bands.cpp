@@ -10,10 +10,12 @@ int chain_bands(Plan& plan) {
   std::vector<int> readers(plan.runs_in.size(), 0);
   for (const PlanStep& step : plan.steps)
     for (int in : step.inputs) ++readers[plan.runs_in[in]];
-  const int output = plan.runs_in[plan.output];
+  // Outputs' values are kept whole, so no chain runs through one.
+  std::vector<bool> holds_output(plan.runs_in.size(), false);
+  for (int o : plan.all_outputs()) holds_output[plan.runs_in[o]] = true;
   auto sole_reader = [&](const PlanStep& from, const PlanStep& to) {
     return readers[from.last] == 1 && to.inputs.size() == 1 && plan.runs_in[to.inputs[0]] == from.last &&
-           from.last != output;
+           !holds_output[from.last];
   };
   int chains = 0;
   std::vector<PlanStep> merged;

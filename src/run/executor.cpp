@@ -49,10 +49,20 @@ Executor::Executor(const Graph& graph, const WeightMap& weights, const ExecOptio
   }
   for (int64_t c : buffers.capacity) buffers_.emplace_back(size_t(c), 0.0f);
   output_buffer_ = buffers.graph_output;
+  output_buffers_ = buffers.output_buffers;
+  for (int o : graph.output_nodes()) outputs_.push_back(ExecOutput{graph.nodes[o].name, graph.nodes[o].out, nullptr});
   inputs_.reserve(widest);
 }
 
 Executor::~Executor() = default;
+
+std::vector<ExecOutput> Executor::run_all(const float* input, const NodeObserver* observer) {
+  run(input, observer);
+  std::vector<ExecOutput> all = outputs_;
+  for (size_t i = 0; i < all.size(); ++i)
+    all[i].data = output_buffers_[i] < 0 ? input : buffers_[output_buffers_[i]].data();
+  return all;
+}
 
 const float* Executor::run(const float* input, const NodeObserver* observer) {
   RunContext ctx;
@@ -73,6 +83,12 @@ const float* Executor::run(const float* input, const NodeObserver* observer) {
     }
   }
   return output_buffer_ < 0 ? input : buffers_[output_buffer_].data();
+}
+
+std::vector<std::string> Executor::kernel_names() const {
+  std::vector<std::string> names(runs_in_.size());
+  for (const Step& step : steps_) names[size_t(step.node)] = step.op->kernel_name();
+  return names;
 }
 
 int64_t Executor::activation_bytes() const {
@@ -120,7 +136,9 @@ MemoryEstimate estimate_memory(const Graph& graph, const std::vector<ExecOptions
   // A safetensors file of F64 values, read whole before decoding, through a 1 MiB buffer
   // (io/atomic_file.cpp: read_file_bytes).
   m.loading = declared * 8 + kReadBufferBytes;
-  m.io = 2 * kFloat * (graph.input().out.elements() + graph.output().out.elements());
+  int64_t output_elements = 0;
+  for (int o : graph.output_nodes()) output_elements += graph.nodes[o].out.elements();
+  m.io = 2 * kFloat * (graph.input().out.elements() + output_elements);
 
   for (const ExecOptions& options : executors) {
     const int threads = std::max(1, options.threads);

@@ -65,6 +65,14 @@ struct PlannedMemory {
 // The estimate as report headers show it: "38.2 MiB (weights 16.1 MiB, ...)", bytes by part.
 PlannedMemory planned_memory(const MemoryEstimate& estimate);
 
+// One output of a run: the graph node's name and shape, and its values ([C, H, W], valid until
+// the next run).
+struct ExecOutput {
+  std::string name;
+  Shape shape;
+  const float* data = nullptr;
+};
+
 // Called after each executed node with its wall time; fused nodes never report.
 using NodeObserver = std::function<void(int node, int64_t nanoseconds)>;
 
@@ -80,13 +88,20 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
 
   const Shape& input_shape() const { return input_shape_; }
-  const Shape& output_shape() const { return output_shape_; }
-  // input [C, H, W] → output of the graph's last node, valid until the next run.
+  const Shape& output_shape() const { return output_shape_; }  // the first output's
+  // input [C, H, W] → the graph's first (or only) output, valid until the next run.
   const float* run(const float* input, const NodeObserver* observer = nullptr);
+  // The same run, returning every output of the graph (Graph::output_nodes) in order.
+  std::vector<ExecOutput> run_all(const float* input, const NodeObserver* observer = nullptr);
+  // Every output's name and shape, known before any run (data null).
+  const std::vector<ExecOutput>& outputs() const { return outputs_; }
   // For every node: the executed node it runs inside (itself when it executes on its own).
   const std::vector<int>& runs_in() const { return runs_in_; }
   int64_t activation_bytes() const;  // planned activation + scratch memory
   int band_chains() const { return band_chains_; }  // convolution chains run band by band
+  // For every node: the kernel its step runs ("packed_gemm_avx512", ...), "" for nodes that run
+  // inside another's step or have no kernel of their own.
+  std::vector<std::string> kernel_names() const;
 
  private:
   struct Step;
@@ -96,6 +111,8 @@ class Executor {
   int64_t scratch_floats_ = 0;  // RunContext::scratch: the largest Op::scratch_floats() of the plan
   std::vector<int> runs_in_;
   int output_buffer_ = -1;
+  std::vector<int> output_buffers_;  // per output; -1: the input itself
+  std::vector<ExecOutput> outputs_;
   Shape input_shape_, output_shape_;
   int threads_ = 1;
   int band_chains_ = 0;

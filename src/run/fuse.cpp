@@ -7,7 +7,12 @@ Plan fuse(const Graph& graph, bool enabled) {
   const size_t n = graph.nodes.size();
   const std::vector<std::vector<int>> consumers = graph.consumers();
   Plan plan;
-  plan.output = int(n) - 1;
+  const std::vector<int> outputs = graph.output_nodes();
+  plan.output = outputs.front();
+  plan.more_outputs.assign(outputs.begin() + 1, outputs.end());
+  // An output's value must survive: nothing after it may run inside its step.
+  std::vector<bool> is_output(n, false);
+  for (int o : outputs) is_output[o] = true;
   plan.runs_in.resize(n);
   for (size_t i = 0; i < n; ++i) plan.runs_in[i] = int(i);
   std::vector<int> folded_bn(n, -1);
@@ -17,7 +22,7 @@ Plan fuse(const Graph& graph, bool enabled) {
     const FusionRole role = node.layer->fusion_role();
     if (role == FusionRole::none) continue;
     const int p = node.inputs[0];
-    if (p == 0 || consumers[p].size() != 1) continue;
+    if (p == 0 || consumers[p].size() != 1 || is_output[p]) continue;
     const int target = plan.runs_in[p];
     const Layer& t = *graph.nodes[target].layer;
     // A BatchNorm moves into weights only where nothing non-linear comes between them: not after

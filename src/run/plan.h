@@ -27,7 +27,13 @@ struct Plan {
   // value the node computes (itself when it executes on its own; 0 for the graph's input).
   std::vector<int> runs_in;
   std::vector<PlanStep> steps;
-  int output = 0;  // the graph's output node
+  int output = 0;  // the graph's (first) output node
+  std::vector<int> more_outputs;  // its further outputs, in order (a graph with several)
+  std::vector<int> all_outputs() const {
+    std::vector<int> all{output};
+    all.insert(all.end(), more_outputs.begin(), more_outputs.end());
+    return all;
+  }
 };
 
 }  // namespace mnet

@@ -13,7 +13,8 @@ BufferPlan plan_buffers(const Plan& plan) {
   std::vector<int> last_use(runs_in.size(), -1);
   for (size_t s = 0; s < steps.size(); ++s)
     for (int in : steps[s].inputs) last_use[runs_in[in]] = int(s);
-  last_use[runs_in[plan.output]] = int(steps.size());
+  const std::vector<int> outputs = plan.all_outputs();
+  for (int o : outputs) last_use[runs_in[o]] = int(steps.size());
   std::vector<bool> busy;
   std::vector<int> buffer_of(runs_in.size(), -1);
   std::vector<int64_t>& capacity = buffers.capacity;
@@ -48,7 +49,8 @@ BufferPlan plan_buffers(const Plan& plan) {
     buffers.input_buffers.push_back(std::move(inputs));
     buffers.output_buffer.push_back(pick);
   }
-  buffers.graph_output = buffer_of[runs_in[plan.output]];
+  for (int o : outputs) buffers.output_buffers.push_back(buffer_of[runs_in[o]]);
+  buffers.graph_output = buffers.output_buffers.front();
   return buffers;
 }
 

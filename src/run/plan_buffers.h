@@ -13,6 +13,7 @@ struct BufferPlan {
   std::vector<std::vector<int>> input_buffers;  // per step, per input; -1: the caller's input
   std::vector<int> output_buffer;               // per step
   int graph_output = -1;                        // the buffer holding the graph's output; -1: the input itself
+  std::vector<int> output_buffers;              // per output of Plan::all_outputs(), likewise
   int64_t floats() const {
     int64_t total = 0;
     for (int64_t c : capacity) total += c;
@@ -22,7 +23,7 @@ struct BufferPlan {
 
 // Takes a plan's steps (inputs, last, out; ops not needed) and runs_in. Each step writes a buffer no
 // live value is in (the smallest free one that fits, else the largest free one grown, else a new
-// one); a value's buffer is free again after the last step reading it, the graph's output's never.
+// one); a value's buffer is free again after the last step reading it, the graph's outputs' never.
 BufferPlan plan_buffers(const Plan& plan);
 
 }  // namespace mnet

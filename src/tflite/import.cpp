@@ -1,7 +1,8 @@
 // TFLite graph → mnet model spec + weights. Operators map one to one onto primitive layers, except
 // V3's squeeze-excite (AVERAGE_POOL_2D → CONV_2D → CONV_2D → ADD 3 → MUL 1/6 → MUL), which becomes
-// one `se` layer, and the edge operators (QUANTIZE, DEQUANTIZE, RESHAPE of a vector) that only
-// rename a tensor.
+// one `se` layer, the edge operators (QUANTIZE to the same grid, DEQUANTIZE, RESHAPE of a vector)
+// that only rename a tensor, and the detectors' and segmenters' last steps
+// (TFLite_Detection_PostProcess, ARG_MAX), which mnet runs after the graph on its outputs.
 #include "tflite/import.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/work_count.h"
+#include "tflite/flexbuffer.h"
 #include "tflite/model.h"
 
 namespace mnet {
@@ -58,6 +60,9 @@ struct Importer {
   std::set<int> absorbed;                       // operators folded into a squeeze-excite
   std::map<int, SqueezeExcitePattern> se_at;    // keyed by the final MUL operator
   std::map<int, std::string> mismatch_at;       // ADDs and MULs shaped like squeeze-excite that are not, and why
+  // Nodes holding an SSD map's rows ([rows, 1, k], NHWC order: to_rows and concat of them), by row width k.
+  std::map<std::string, int64_t> row_width;
+  std::set<int> postprocessed;  // tensors the post-processing computes (detections, the class map)
 
   [[noreturn]] void fail(int op, const std::string& msg) const {
     throw InputError(m.path + ": tflite: operator " + std::to_string(op) + " (" + tflite_op_name(m.ops[op].opcode) +
@@ -426,7 +431,8 @@ struct Importer {
       const TfliteOperator& o = m.ops[k];
       const bool binary = o.opcode == tflite_op::kConv2d || o.opcode == tflite_op::kDepthwiseConv2d ||
                           o.opcode == tflite_op::kFullyConnected || o.opcode == tflite_op::kAdd ||
-                          o.opcode == tflite_op::kMul || o.opcode == tflite_op::kMean;
+                          o.opcode == tflite_op::kMul || o.opcode == tflite_op::kMean ||
+                          o.opcode == tflite_op::kResizeBilinear || o.opcode == tflite_op::kArgMax;
       const size_t need = binary ? 2 : 1;  // a bias (3rd input) stays optional
       if (o.inputs.size() < need)
         fail(int(k), "has " + std::to_string(o.inputs.size()) + " inputs, needs " + std::to_string(need));
@@ -437,7 +443,6 @@ struct Importer {
 
   void run() {
     if (m.inputs.size() != 1) throw InputError(m.path + ": tflite: expected one input tensor, the model has " + std::to_string(m.inputs.size()));
-    if (m.outputs.size() != 1) throw InputError(m.path + ": tflite: expected one output tensor, the model has " + std::to_string(m.outputs.size()));
     const TfliteTensor& in = tensor(m.inputs[0]);
     if (in.shape.size() != 4 || in.shape[0] != 1 || in.shape[1] != in.shape[2] || in.shape[3] != 3)
       throw InputError(m.path + ": tflite: input must be [1, S, S, 3], got " +
@@ -455,26 +460,35 @@ struct Importer {
       int op = int(k);
       if (absorbed.count(op)) continue;
       const TfliteOperator& o = m.ops[k];
+      if (o.opcode == tflite_op::kCustom) {
+        detection_postprocess(op);
+        continue;
+      }
       if (o.outputs.size() != 1) fail(op, "expected one output");
       switch (o.opcode) {
         case tflite_op::kConv2d: conv(op, false); break;
         case tflite_op::kDepthwiseConv2d: conv(op, true); break;
         case tflite_op::kAveragePool2d:
         case tflite_op::kMean: global_pool(op); break;
-        case tflite_op::kQuantize:
+        case tflite_op::kQuantize: requantize(op); break;
         case tflite_op::kDequantize: alias(op); break;
         case tflite_op::kReshape:
-        case tflite_op::kSqueeze:
-          if (!is_vector_like(tensor(o.inputs[0])) && tensor(o.inputs[0]).shape.size() != 2)
-            fail(op, "only reshapes of a [1,1,1,C] vector are supported");
-          alias(op);
-          break;
+        case tflite_op::kSqueeze: reshape(op); break;
+        case tflite_op::kConcatenation: concatenation(op); break;
+        case tflite_op::kResizeBilinear: resize_bilinear(op); break;
+        case tflite_op::kArgMax: arg_max(op); break;
         case tflite_op::kSoftmax:
           if (o.beta != 1.0f) fail(op, "only beta 1 is supported");
           add_layer(op, layer_of("softmax"), o.outputs[0], {o.inputs[0]});
           break;
         case tflite_op::kHardSwish: add_layer(op, layer_of("hswish"), o.outputs[0], {o.inputs[0]}); break;
-        case tflite_op::kLogistic: add_layer(op, layer_of("sigmoid"), o.outputs[0], {o.inputs[0]}); break;
+        case tflite_op::kLogistic: {
+          const std::string name = add_layer(op, layer_of("sigmoid"), o.outputs[0], {o.inputs[0]});
+          // Element-wise: the SSD's class scores stay rows.
+          auto rows = row_width.find(input_node(op, o.inputs[0]));
+          if (rows != row_width.end()) row_width[name] = row_width[node_of[o.outputs[0]]] = rows->second;
+          break;
+        }
         case tflite_op::kRelu: add_layer(op, layer_of("relu"), o.outputs[0], {o.inputs[0]}); break;
         case tflite_op::kRelu6: add_layer(op, layer_of("relu6"), o.outputs[0], {o.inputs[0]}); break;
         case tflite_op::kAdd: residual_add(op); break;
@@ -487,10 +501,218 @@ struct Importer {
         default: fail(op, "operator not supported by mnet's importer");
       }
     }
-    auto last = node_of.find(m.outputs[0]);
-    if (last == node_of.end() || layers.empty()) throw InputError(m.path + ": tflite: the output tensor is never computed");
-    if (layers.back().name != last->second)
+    if (layers.empty()) throw InputError(m.path + ": tflite: the model computes nothing mnet runs");
+    if (!out.detection.anchors.empty()) {
+      // The detector's graph ends at the post-process's two inputs; its outputs are computed after.
+      for (int t : m.outputs)
+        if (!postprocessed.count(t))
+          throw InputError(m.path + ": tflite: output tensor " + std::to_string(t) + " '" + tensor(t).name +
+                           "' is not an output of TFLite_Detection_PostProcess (a detector's outputs must all be)");
+      out.spec.outputs = {out.detection.boxes_output, out.detection.scores_output};
+      return;
+    }
+    if (m.outputs.size() != 1)
+      throw InputError(m.path + ": tflite: expected one output tensor, the model has " + std::to_string(m.outputs.size()));
+    const int output = m.outputs[0];
+    if (out.argmax_classes && !postprocessed.count(output))
+      throw InputError(m.path + ": tflite: ARG_MAX is supported only as the model's last step");
+    auto last = node_of.find(output);
+    if (!out.argmax_classes && last == node_of.end())
+      throw InputError(m.path + ": tflite: the output tensor is never computed");
+    // ARG_MAX's input, or the output itself, must be the last layer: the graph's output.
+    const std::string& produced = out.argmax_classes ? argmax_input_node : last->second;
+    if (layers.back().name != produced)
       throw InputError(m.path + ": tflite: the output tensor is not produced by the last operator");
+  }
+
+  // The TFLite tensor's shape as [rows, k] when it is a row tensor [1, rows, k] or [1, rows, 1, k]
+  // (an SSD's box and class tensors); false otherwise.
+  bool rows_shape(int t, int64_t* rows, int64_t* k) const {
+    const std::vector<int32_t>& s = tensor(t).shape;
+    if (s.size() == 3 && s[0] == 1) {
+      *rows = s[1], *k = s[2];
+      return true;
+    }
+    if (s.size() == 4 && s[0] == 1 && s[2] == 1) {
+      *rows = s[1], *k = s[3];
+      return true;
+    }
+    return false;
+  }
+
+  // RESHAPE and SQUEEZE: a [1,1,1,C] vector renamed (the classifiers); a feature map cut into
+  // rows of k, NHWC order kept (`to_rows`); rows renamed as rows of the same width.
+  void reshape(int op) {
+    const TfliteOperator& o = m.ops[op];
+    const int in = o.inputs[0], result = o.outputs[0];
+    const std::string& source = input_node(op, in);
+    int64_t rows = 0, k = 0;
+    const bool to_rows = rows_shape(result, &rows, &k) && tensor(result).shape.size() >= 3;
+    auto width = row_width.find(source);
+    if (width != row_width.end()) {
+      if (!to_rows || k != width->second)
+        fail(op, "rows of " + std::to_string(width->second) + " can only be renamed as rows of the same width, got " +
+                     shape_to_string(std::vector<int64_t>(tensor(result).shape.begin(), tensor(result).shape.end())));
+      alias(op);
+      return;
+    }
+    const TfliteTensor& x = tensor(in);
+    if (to_rows && x.shape.size() == 4 && x.shape[0] == 1 && k > 0 && rows * k == x.elements()) {
+      Attrs a;
+      a.set("row", AttrValue::of_int(k));
+      const std::string name = add_layer(op, layer_of("to_rows", std::move(a)), result, {in});
+      row_width[node_of[result]] = k;
+      row_width[name] = k;
+      return;
+    }
+    if (!is_vector_like(x) && x.shape.size() != 2)
+      fail(op, "only reshapes of a [1,1,1,C] vector or of a [1,H,W,C] map into rows [1,N,K] or [1,N,1,K] are supported");
+    alias(op);
+  }
+
+  // CONCATENATION: NHWC maps on axis 3 (channels) or rows on axis 1, both mnet's `concat`. Each
+  // input's requantization to the output's grid is the fake_quant after it (rounding commutes
+  // with the copy).
+  void concatenation(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (o.inputs.empty()) fail(op, "has no inputs");
+    if (o.activation != TfliteActivation::kNone)
+      fail(op, std::string("fused activation ") + tflite_activation_name(o.activation) + " is not supported");
+    const bool rows = row_width.count(input_node(op, o.inputs[0])) != 0;
+    for (int t : o.inputs)
+      if ((row_width.count(input_node(op, t)) != 0) != rows) fail(op, "joins rows with feature maps");
+    const int rank = int(tensor(o.outputs[0]).shape.size());
+    const int axis = o.axis < 0 ? o.axis + rank : o.axis;
+    if (rows ? axis != 1 : (rank != 4 || axis != 3))
+      fail(op, "axis " + std::to_string(o.axis) + " is not supported: only channels (axis 3) of [1,H,W,C] maps, or axis 1 of rows [1,N,K]");
+    if (o.inputs.size() == 1) {
+      alias(op);
+      return;
+    }
+    const std::string name = add_layer(op, layer_of("concat"), o.outputs[0], o.inputs);
+    if (rows) {
+      const int64_t k = row_width.at(input_node(op, o.inputs[0]));
+      row_width[name] = k;
+      row_width[node_of[o.outputs[0]]] = k;
+    }
+  }
+
+  // QUANTIZE: to the same grid (uint8 zero point z ↔ int8 z − 128 at one scale) it renames the
+  // tensor; to another (DeepLab's uint8 → uint8 before its concatenation) it rounds to the new one.
+  void requantize(int op) {
+    const TfliteOperator& o = m.ops[op];
+    const TfliteTensor& a = tensor(o.inputs[0]);
+    const TfliteTensor& b = tensor(o.outputs[0]);
+    const auto low = [](const TfliteTensor& t) { return t.type == tflite_type::kInt8 ? -128 : 0; };
+    const bool same_grid = a.scale.size() == 1 && b.scale.size() == 1 && a.scale[0] == b.scale[0] &&
+                           low(a) - a.zero_point[0] == low(b) - b.zero_point[0];
+    if (same_grid || !fake_quant || !a.quantized() || b.scale.size() != 1) {
+      alias(op);
+      return;
+    }
+    const bool u8 = b.type == tflite_type::kUint8;
+    if (!u8 && b.type != tflite_type::kInt8) fail(op, "only QUANTIZE to uint8 or int8 is supported");
+    check_activation_scale(op, o.outputs[0], u8 ? 0 : -128, u8 ? 255 : 127);
+    Attrs grid;
+    grid.set("scale", AttrValue::of_number(b.scale[0]));
+    grid.set("zero_point", AttrValue::of_int(b.zero_point[0]));
+    grid.set("qmin", AttrValue::of_int(u8 ? 0 : -128));
+    grid.set("qmax", AttrValue::of_int(u8 ? 255 : 127));
+    LayerSpec q = layer_of("fake_quant", std::move(grid));
+    q.name = name_for(op, o.outputs[0], kNoWeights);
+    q.inputs = {input_node(op, o.inputs[0])};
+    node_of[o.outputs[0]] = q.name;
+    append(std::move(q));
+  }
+
+  // RESIZE_BILINEAR to a constant size, TF's align_corners / half_pixel_centers: `upsample`.
+  void resize_bilinear(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (!constant(o.inputs[1])) fail(op, "needs a constant output size");
+    const TensorData size = dequantize_axes(op, o.inputs[1]);
+    if (size.data.size() != 2) fail(op, "the size must hold 2 values (height, width)");
+    if (o.align_corners && o.half_pixel_centers) fail(op, "align_corners and half_pixel_centers are both set");
+    Attrs a;
+    a.set("mode", AttrValue::of_string("bilinear"));
+    a.set("height", AttrValue::of_int(int64_t(size.data[0])));
+    a.set("width", AttrValue::of_int(int64_t(size.data[1])));
+    a.set("align_corners", AttrValue::of_bool(o.align_corners));
+    a.set("half_pixel_centers", AttrValue::of_bool(o.half_pixel_centers));
+    add_layer(op, layer_of("upsample", std::move(a)), o.outputs[0], {o.inputs[0]});
+  }
+
+  // ARG_MAX over the channels of the model's [1,H,W,C] output: the class map, taken after the graph.
+  void arg_max(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (!constant(o.inputs[1])) fail(op, "needs a constant axis");
+    const TensorData axis = dequantize_axes(op, o.inputs[1]);
+    if (tensor(o.inputs[0]).shape.size() != 4 || axis.data.size() != 1 || (axis.data[0] != 3 && axis.data[0] != -1))
+      fail(op, "only the arg max over the channels (axis 3) of a [1,H,W,C] map is supported");
+    if (out.argmax_classes) fail(op, "a second ARG_MAX is not supported");
+    out.argmax_classes = true;
+    argmax_input_node = input_node(op, o.inputs[0]);
+    postprocessed.insert(o.outputs[0]);
+  }
+  std::string argmax_input_node;
+
+  // TFLite_Detection_PostProcess: its options and anchors kept for postprocess/detection.h; the
+  // graph's outputs become its box encodings and class scores.
+  void detection_postprocess(int op) {
+    const TfliteOperator& o = m.ops[op];
+    if (o.custom_code != "TFLite_Detection_PostProcess")
+      fail(op, "custom operator '" + cut_for_message(o.custom_code) + "' is not supported (mnet runs TFLite_Detection_PostProcess only)");
+    if (!out.detection.anchors.empty()) fail(op, "a second TFLite_Detection_PostProcess is not supported");
+    if (o.inputs.size() != 3 || o.outputs.size() != 4)
+      fail(op, "takes box encodings, class scores and anchors and gives 4 outputs, got " + std::to_string(o.inputs.size()) +
+                   " inputs and " + std::to_string(o.outputs.size()) + " outputs");
+    if (!constant(o.inputs[2])) fail(op, "needs constant anchors");
+    const std::string where = m.path + ": tflite: operator " + std::to_string(op) + " (TFLite_Detection_PostProcess)";
+    const std::map<std::string, FlexScalar> options = read_flexbuffer_map(o.custom_options, where);
+    const auto number = [&](const char* key, double lo, double hi, bool required, double fallback) {
+      auto it = options.find(key);
+      if (it == options.end()) {
+        if (required) fail(op, std::string("option '") + key + "' is missing");
+        return fallback;
+      }
+      const double v = it->second.value;
+      if (it->second.kind == FlexScalar::Kind::other || !(v >= lo && v <= hi))
+        fail(op, std::string("option '") + key + "' must be a number between " + real(lo) + " and " + real(hi) +
+                     (it->second.kind == FlexScalar::Kind::other ? "" : ", got " + real(v)));
+      return v;
+    };
+    if (number("use_regular_nms", 0, 1, false, 0) != 0)
+      fail(op, "use_regular_nms=true (per-class NMS) is not supported; mnet runs the fast NMS (use_regular_nms=false)");
+    if (number("max_classes_per_detection", 1, 1, false, 1) != 1)
+      fail(op, "only max_classes_per_detection 1 is supported");
+    DetectionOptions& d = out.detection.options;
+    d.max_detections = int(number("max_detections", 1, kMaxDetections, true, 0));
+    d.num_classes = int(number("num_classes", 1, kMaxChannels - 1, true, 0));
+    d.nms_score_threshold = float(number("nms_score_threshold", -1e30, 1e30, true, 0));
+    d.nms_iou_threshold = float(number("nms_iou_threshold", 0, 1, true, 0));
+    // The scales divide the encodings: finite and positive.
+    d.y_scale = float(number("y_scale", 1e-6, 1e6, true, 0));
+    d.x_scale = float(number("x_scale", 1e-6, 1e6, true, 0));
+    d.h_scale = float(number("h_scale", 1e-6, 1e6, true, 0));
+    d.w_scale = float(number("w_scale", 1e-6, 1e6, true, 0));
+    TensorData anchors = dequantize(m, o.inputs[2]);
+    if (anchors.shape.size() != 2 || anchors.shape[1] != 4 || anchors.shape[0] < 1 || anchors.shape[0] > kMaxAnchors)
+      fail(op, "anchors must be [n, 4] with n between 1 and kMaxAnchors = " + std::to_string(kMaxAnchors) + ", got " +
+                   shape_to_string(anchors.shape));
+    const int64_t n = anchors.shape[0];
+    for (float v : anchors.data)
+      if (!std::isfinite(v)) fail(op, "anchors hold a value that is not finite");
+    // Both inputs must be rows of one anchor each: [n, 4] encodings and [n, num_classes + 1] scores.
+    const std::string boxes = input_node(op, o.inputs[0]), scores = input_node(op, o.inputs[1]);
+    int64_t rows = 0, k = 0;
+    if (!row_width.count(boxes) || !rows_shape(o.inputs[0], &rows, &k) || rows != n || k != 4)
+      fail(op, "box encodings must be the rows [1, " + std::to_string(n) + ", 4] of the predictor maps");
+    if (!row_width.count(scores) || !rows_shape(o.inputs[1], &rows, &k) || rows != n || k != d.num_classes + 1)
+      fail(op, "class scores must be the rows [1, " + std::to_string(n) + ", " + std::to_string(d.num_classes + 1) +
+                   "] of the predictor maps (num_classes + background)");
+    out.detection.anchors = std::move(anchors.data);
+    out.detection.boxes_output = boxes;
+    out.detection.scores_output = scores;
+    for (int t : o.outputs) postprocessed.insert(t);
   }
 
   void residual_add(int op) {
@@ -551,6 +773,9 @@ ImportedModel import_tflite(const std::string& path, const ImportOptions& option
   imp.out.labels = model.labels;
   imp.out.labels_file = model.labels_file;
   imp.out.notes = model.notes;
+  if (!imp.out.detection.anchors.empty())
+    imp.out.notes.push_back("TFLite_Detection_PostProcess runs in mnet after the graph (mnet detect)");
+  if (imp.out.argmax_classes) imp.out.notes.push_back("ARG_MAX runs in mnet after the graph (mnet segment)");
   return std::move(imp.out);
 }
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "graph/spec.h"
+#include "postprocess/detection.h"
 #include "weights/weights.h"
 
 namespace mnet {
@@ -17,6 +18,12 @@ struct ImportedModel {
   std::vector<std::string> labels;
   std::string labels_file;         // the name the model's metadata gives its labels, if any
   std::vector<std::string> notes;  // what the mapping did that a user may want to know
+  // A detector's TFLite_Detection_PostProcess, run by mnet after the graph (postprocess/
+  // detection.h); anchors empty for other models.
+  DetectionPostprocess detection;
+  // A segmenter's final ARG_MAX over the classes: the graph ends at its input (the upsampled
+  // logits) and the class map is taken in postprocessing (postprocess/segmentation.h).
+  bool argmax_classes = false;
 };
 
 struct ImportOptions {

@@ -295,6 +295,8 @@ class Reader {
     op.outputs = tensor_refs(t, op_f::kOutputs, m, false);
     op.options_type = t.scalar<uint8_t>(op_f::kBuiltinOptionsType, 0);
     t.check_vector(op_f::kCustomOptions, 1);
+    if (op.opcode == tflite_op::kCustom)
+      op.custom_options = std::string(t.bytes(op_f::kCustomOptions, kMaxTfliteCustomOptionsBytes).value_or(""));
     t.scalar<int8_t>(op_f::kCustomOptionsFormat, 0);
     t.check_vector(op_f::kMutatingVariableInputs, 1);
     t.check_vector(op_f::kIntermediates, sizeof(int32_t));
@@ -317,6 +319,7 @@ class Reader {
       case kMul: return options_type::kMul;
       case kMean: return options_type::kReducer;
       case kSub: return options_type::kSub;
+      case kResizeBilinear: return options_type::kResizeBilinear;
       default: return -1;
     }
   }
@@ -414,6 +417,10 @@ class Reader {
       }
       case kMean:
         op->keep_dims = o->scalar<bool>(kReducerKeepDims, false);
+        break;
+      case kResizeBilinear:
+        op->align_corners = o->scalar<bool>(kResizeAlignCorners, false);
+        op->half_pixel_centers = o->scalar<bool>(kResizeHalfPixelCenters, false);
         break;
       default:
         break;

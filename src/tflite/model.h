@@ -23,6 +23,8 @@ constexpr uint32_t kMaxTfliteMetadata = 1 << 12;
 constexpr uint32_t kMaxTfliteTensorRefs = 1 << 12;  // inputs/outputs of one operator or subgraph
 constexpr uint32_t kMaxTfliteStringBytes = 1 << 16;
 constexpr uint32_t kMaxTfliteLabels = 1 << 20;
+// A custom operator's options (the detection post-process's FlexBuffer is about 400 bytes).
+constexpr uint64_t kMaxTfliteCustomOptionsBytes = 1 << 16;
 constexpr int kMaxTfliteTensorRank = 8;
 // Tensor element counts are limited by kMaxTensorElements (io/tensor_data.h).
 
@@ -65,6 +67,8 @@ struct TfliteOperator {
   std::vector<int32_t> new_shape;
   bool has_new_shape = false;
   int axis = 0;  // CONCATENATION
+  bool align_corners = false, half_pixel_centers = false;  // RESIZE_BILINEAR
+  std::string custom_options;  // CUSTOM: the raw bytes (a FlexBuffer for TFLite_Detection_PostProcess)
 };
 
 struct TfliteModel {

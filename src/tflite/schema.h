@@ -45,12 +45,14 @@ constexpr int kMul = 18;
 constexpr int kRelu = 19;
 constexpr int kRelu6 = 21;
 constexpr int kReshape = 22;
+constexpr int kResizeBilinear = 23;
 constexpr int kSoftmax = 25;
 constexpr int kCustom = 32;
 constexpr int kPad = 34;
 constexpr int kMean = 40;
 constexpr int kSub = 41;
 constexpr int kSqueeze = 43;
+constexpr int kArgMax = 56;
 constexpr int kQuantize = 114;
 constexpr int kHardSwish = 117;
 }  // namespace tflite_op
@@ -174,6 +176,8 @@ constexpr FbField kConcatAxis{0, "axis"};
 constexpr FbField kConcatActivation{1, "fused_activation_function"};
 constexpr FbField kReshapeNewShape{0, "new_shape"};
 constexpr FbField kReducerKeepDims{0, "keep_dims"};
+constexpr FbField kResizeAlignCorners{2, "align_corners"};  // 0 and 1: the deprecated new_height/width
+constexpr FbField kResizeHalfPixelCenters{3, "half_pixel_centers"};
 
 // BuiltinOptions union type values (position in the union, NONE = 0).
 namespace options_type {
@@ -185,6 +189,7 @@ constexpr int kFullyConnected = 8;
 constexpr int kSoftmax = 9;
 constexpr int kConcatenation = 10;
 constexpr int kAdd = 11;
+constexpr int kResizeBilinear = 15;
 constexpr int kReshape = 17;
 constexpr int kMul = 21;
 constexpr int kReducer = 27;
