@@ -73,6 +73,10 @@ TEST_CASE("the imported DeepLabv3 models run by mnet agree with the runtime's cl
     WARN("MNET_TESTDATA not set: skipping the comparison with the TFLite runtime's class maps");
     return;
   }
+  if (!simd_lowered_to().empty()) {
+    WARN("MNET_SIMD=" << simd_lowered_to() << ": the agreement with the runtime's class maps is measured at the CPU's best level (tests/testing.h, simd_lowered_to)");
+    return;
+  }
   for (const char* model : {"deeplabv3_mnv2_pascal_quant", "deeplabv3_mnv2_dm05_pascal_quant"}) {
     INFO(model);
     const ImportedModel deeplab = import_tflite(testdata() + "/models/" + model + ".tflite");
@@ -136,7 +140,7 @@ TEST_CASE("mnet segment lists the classes' shares, blends a mask into a PNG that
   REQUIRE(classes.size() >= 2);
   CHECK(classes[0]["label"] == "background");  // pascal_voc_segmentation_labels.txt one folder up
   CHECK(classes[1]["label"] == "bird");
-  CHECK(classes[1]["fraction"].get<double>() == Approx(0.171).margin(0.01));  // the runtime: 17.1 %
+  if (simd_lowered_to().empty()) CHECK(classes[1]["fraction"].get<double>() == Approx(0.171).margin(0.01));  // the runtime: 17.1 %
   const Image mask = load_image(tmp.file("mask.png")), original = load_image(bird);
   CHECK(mask.width == 513);
   CHECK(mask.height == 513);

@@ -94,7 +94,8 @@ TEST_CASE("upsample follows TF's legacy grid and align_corners rounding, worked 
     REQUIRE(g.output().out == (Shape{1, 4, 4}));
     const std::vector<float> row{1, 2, 3, 3};
     std::vector<float> expected;
-    for (int r = 0; r < 4; ++r) expected.insert(expected.end(), row.begin(), row.end());
+    for (int r = 0; r < 4; ++r)
+      for (float v : row) expected.push_back(v);
     CHECK(run(g, {}, x, true) == expected);
   }
   SECTION("nearest with align_corners rounds: 3 pixels to 5 read 0, 1, 1, 2, 2") {

@@ -170,6 +170,17 @@ inline void require_clean_rejection(const CommandResult& r, int exit_code, const
   CHECK(fs::is_empty(out_dir));
 }
 
+// The SIMD level the suite was asked to hold the kernels to (MNET_SIMD), or "" for the CPU's best.
+// The float path's agreement with the TFLite runtime's 8-bit references on the detection and
+// segmentation models is measured at the CPU's best level: a lower one sums in another order
+// (OpenBLAS instead of mnet's own GEMMs), which moves values across fake-quant rounding boundaries
+// and the class maps and boxes with them (MNET_SIMD=avx2 on the Intel Xeon: one SSD box at IoU 0.83,
+// DeepLab 0.5 sunflower 91 % of pixels). Integer execution (issue 13) removes the difference.
+inline std::string simd_lowered_to() {
+  const char* level = std::getenv("MNET_SIMD");
+  return level && *level ? std::string(level) : std::string();
+}
+
 // Whether /usr/bin/python3 can validate JSON Schemas (python3-jsonschema, installed by
 // scripts/install_deps.sh --test).
 inline bool have_jsonschema() {
