@@ -606,7 +606,9 @@ TEST_CASE("classify --raw prints the output values in every format", "[classify]
   // The model ends in a softmax: its raw output is the probabilities ranked by classify.
   const json values = json::parse(raw.out)["results"][0]["outputs"][0]["values"];
   REQUIRE(values.size() == 10);
-  for (const json& p : json::parse(ranked.out)["results"][0]["top"])
+  // Parsed once and kept: a range-for over a member of a temporary would read freed memory.
+  const json ranked_json = json::parse(ranked.out);
+  for (const json& p : ranked_json["results"][0]["top"])
     CHECK(values[p["index"].get<size_t>()].get<double>() == Approx(p["score"].get<double>()));
 
   CommandResult csv = run_mnet("classify " + model + " " + shq(image) + " --raw --format csv");
