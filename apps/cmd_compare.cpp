@@ -28,29 +28,22 @@ std::optional<size_t> find_model(const std::vector<std::string>& models, const s
   return std::nullopt;
 }
 
-// Each model's accuracy over the labelled set at `data`, into every row of that model. The set is
-// read per model: its labels resolve against the model's own classes (1000 or 1001).
-void add_accuracy(std::vector<CompareRow>& rows, const std::vector<std::string>& paths, const ModelOptions& options,
-                  const EngineOptions& engine, int threads, const std::string& data, bool quiet) {
-  for (const std::string& path : paths) {
-    ModelOptions one = options;
-    one.model = path;
-    Model m = load_for_execution(one, engine, {ExecOptions{threads}});
-    if (m.weights_source.empty())
-      throw InputError(path + ": --eval needs the model's real weights (a .tflite, a config naming its weights, or --weights)");
-    check_classifier(m, path);
-    const LabelledSet set = read_labelled_set(data, ClassNames{m.graph.output().out.elements(), m.labels, path});
-    ProgressLine progress("compare --eval " + m.graph.name, int64_t(set.images.size()), "images", progress_wanted(quiet));
-    EvalOptions eval;
-    eval.threads = threads;
-    eval.on_image = [&](const ImageOutcome&, int64_t done, int64_t) { progress.update(done); };
-    eval.on_failure = [](const ImageOutcome& o) { std::fprintf(stderr, "mnet: error: %s\n", one_line(o.error).c_str()); };
-    const EvalResult r = evaluate(m, set, eval);
-    progress.finish();
-    if (r.evaluated() == 0) throw InputError(data + ": no image of the set could be read for " + path);
-    for (CompareRow& row : rows)
-      if (row.source == path) row.accuracy = Accuracy{r.top1(), r.top5(), r.evaluated(), r.failed(), data};
-  }
+// A model's accuracy over the labelled set at `data`, read for this model: labels resolve against
+// its own classes (1000 or 1001).
+Accuracy accuracy_of(const Model& m, const std::string& path, const std::string& data, int threads, bool quiet) {
+  if (m.weights_source.empty())
+    throw InputError(path + ": --eval needs the model's real weights (a .tflite, a config naming its weights, or --weights)");
+  check_classifier(m, path);
+  const LabelledSet set = read_labelled_set(data, ClassNames{m.graph.output().out.elements(), m.labels, path});
+  ProgressLine progress("compare --eval " + m.graph.name, int64_t(set.images.size()), "images", progress_wanted(quiet));
+  EvalOptions eval;
+  eval.threads = threads;
+  eval.on_image = [&](const ImageOutcome&, int64_t done, int64_t) { progress.update(done); };
+  eval.on_failure = [](const ImageOutcome& o) { std::fprintf(stderr, "mnet: error: %s\n", one_line(o.error).c_str()); };
+  const EvalResult r = evaluate(m, set, eval);
+  progress.finish();
+  if (r.evaluated() == 0) throw InputError(data + ": no image of the set could be read for " + path);
+  return Accuracy{r.top1(), r.top5(), r.evaluated(), r.failed(), data};
 }
 
 }  // namespace
@@ -100,19 +93,30 @@ Command make_compare_command(CLI::App& root) {
     ProgressLine progress("compare", *cost_only || timing.duration_s > 0 ? 0 : int64_t(paths.size() * threads->size()) * (timing.warmup + timing.runs),
                           "runs", !*cost_only && progress_wanted(*quiet));
     int64_t runs_done = 0;
+    const bool eval = !eval_data->empty();
     for (const auto& m : paths) {
-      if (*cost_only) {
-        rows.push_back({analyze_cost(load_graph(m, opts->overrides())), m, std::nullopt});
-        continue;
-      }
       ModelOptions one = *opts;
       one.model = m;
+      if (*cost_only) {
+        if (!eval) {
+          rows.push_back({analyze_cost(load_graph(m, opts->overrides())), m, std::nullopt});
+          continue;
+        }
+        const Model loaded = load_for_execution(one, *engine, {ExecOptions{threads->front()}});
+        rows.push_back({analyze_cost(loaded.graph), m, std::nullopt});
+        rows.back().accuracy = accuracy_of(loaded, m, *eval_data, threads->front(), *quiet);
+        continue;
+      }
       MeasuredModel measured = measure_model(one, *engine, *threads, timing, &progress, runs_done);
       const CostReport cost = analyze_cost(measured.model.graph);
-      for (const ThreadMeasurement& t : measured.at) rows.push_back({cost, m, t.latency, t.threads, t.startup});
+      std::optional<Accuracy> accuracy;
+      if (eval) {
+        progress.finish();  // the evaluation draws its own line
+        accuracy = accuracy_of(measured.model, m, *eval_data, threads->front(), *quiet);
+      }
+      for (const ThreadMeasurement& t : measured.at) rows.push_back({cost, m, t.latency, t.threads, t.startup, accuracy});
     }
     progress.finish();
-    if (!eval_data->empty()) add_accuracy(rows, paths, *opts, *engine, threads->front(), *eval_data, *quiet);
     std::optional<MachineInfo> machine;
     if (!*cost_only) {
       machine = machine_info(0, timing);

@@ -2,17 +2,13 @@
 // graph ends in TFLite_Detection_PostProcess (run by mnet: postprocess/detection.h); --draw
 // writes the boxes and labels onto the image as PNG. Failed images are reported and the rest go
 // on (exit 1 if any failed).
-#include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <map>
 
 #include "common.h"
 #include "core/error.h"
 #include "io/draw.h"
 #include "io/image.h"
 #include "postprocess/detection.h"
-#include "progress.h"
 #include "report/detection_report.h"
 #include "run/executor.h"
 #include "vision.h"
@@ -119,52 +115,24 @@ Command make_detect_command(CLI::App& root) {
     report.threshold = *threshold;
     report.top = *top;
     report.threads = threads;
-    std::map<std::string, int> stems;
-    for (const std::string& image : *images) ++stems[std::filesystem::path(image).stem().string()];
-    ProgressLine progress("detect", int64_t(images->size()), "images", progress_wanted(*quiet));
-    const auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < images->size(); ++i) {
-      VisionResult r;
-      r.image = (*images)[i];
-      try {
-        Image img = load_image(r.image);
-        r.width = img.width;
-        r.height = img.height;
-        const std::vector<float> x = stretched_input(img, g);
-        const std::vector<ExecOutput> outputs = exec.run_all(x.data());
-        for (const Detection& d : postprocess_detections(post, outputs[boxes].data, outputs[scores].data)) {
-          if (d.score < *threshold || (*top > 0 && int(r.objects.size()) >= *top)) continue;
-          DetectedObject o;
-          o.class_index = d.class_index;
-          o.label = label_of(labels, d.class_index);
-          o.score = d.score;
-          o.box = d.box;
-          // The input was the whole image stretched: back to pixels by scaling each axis.
-          o.xmin = double(d.box.xmin) * img.width, o.xmax = double(d.box.xmax) * img.width;
-          o.ymin = double(d.box.ymin) * img.height, o.ymax = double(d.box.ymax) * img.height;
-          r.objects.push_back(std::move(o));
-        }
-        if (!draw->empty()) {
-          const std::string path =
-              drawn_path(*draw, r.image, i, images->size(), stems[std::filesystem::path(r.image).stem().string()] > 1);
-          draw_detections(img, r.objects);
-          write_png(path, img);
-          r.drawn = path;
-        }
-      } catch (const InputError& e) {
-        r.error = e.what();
-      } catch (const RunError& e) {
-        r.error = e.what();
+    const auto analyse = [&](Image& img, VisionResult& r) {
+      const std::vector<float> x = stretched_input(img, g);
+      const std::vector<ExecOutput> outputs = exec.run_all(x.data());
+      for (const Detection& d : postprocess_detections(post, outputs[boxes].data, outputs[scores].data)) {
+        if (d.score < *threshold || (*top > 0 && int(r.objects.size()) >= *top)) continue;
+        DetectedObject o;
+        o.class_index = d.class_index;
+        o.label = label_of(labels, d.class_index);
+        o.score = d.score;
+        o.box = d.box;
+        // The input was the whole image stretched: back to pixels by scaling each axis.
+        o.xmin = double(d.box.xmin) * img.width, o.xmax = double(d.box.xmax) * img.width;
+        o.ymin = double(d.box.ymin) * img.height, o.ymax = double(d.box.ymax) * img.height;
+        r.objects.push_back(std::move(o));
       }
-      if (!r.error.empty()) {
-        progress.finish();
-        std::fprintf(stderr, "mnet: error: %s\n", r.error.c_str());
-      }
-      report.results.push_back(std::move(r));
-      progress.update(int64_t(i + 1));
-    }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress.finish();
+    };
+    for_each_image(*images, "detect", *quiet, *draw, report, analyse,
+                   [](Image& img, const VisionResult& r) { draw_detections(img, r.objects); });
     emit(*out, format_vision(report, out->parsed(), report_context({threads})));
     return report.failed() ? kExitFailure : kExitOk;
   };

@@ -2,16 +2,12 @@
 // max over its output's channels: postprocess/segmentation.h); --mask writes the class colours
 // blended over the image as PNG. Failed images are reported and the rest go on (exit 1 if any
 // failed).
-#include <chrono>
-#include <cstdio>
-#include <map>
 
 #include "common.h"
 #include "core/error.h"
 #include "io/draw.h"
 #include "io/image.h"
 #include "postprocess/segmentation.h"
-#include "progress.h"
 #include "report/detection_report.h"
 #include "run/executor.h"
 #include "vision.h"
@@ -97,42 +93,15 @@ Command make_segment_command(CLI::App& root) {
     report.map_width = map_shape.w;
     report.map_height = map_shape.h;
     report.threads = threads;
-    std::map<std::string, int> stems;
-    for (const std::string& image : *images) ++stems[std::filesystem::path(image).stem().string()];
-    ProgressLine progress("segment", int64_t(images->size()), "images", progress_wanted(*quiet));
-    const auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < images->size(); ++i) {
-      VisionResult r;
-      r.image = (*images)[i];
-      try {
-        Image img = load_image(r.image);
-        r.width = img.width;
-        r.height = img.height;
-        const std::vector<float> x = stretched_input(img, g);
-        const ClassMap map = argmax_classes(exec.run(x.data()), map_shape);
-        for (const ClassShare& share : class_shares(map, map_shape.c))
-          r.classes.push_back(SegmentedClass{share.index, label_of(labels, share.index), share.pixels, share.fraction});
-        if (!mask->empty()) {
-          const std::string path =
-              drawn_path(*mask, r.image, i, images->size(), stems[std::filesystem::path(r.image).stem().string()] > 1);
-          draw_mask(img, map, r.classes);
-          write_png(path, img);
-          r.drawn = path;
-        }
-      } catch (const InputError& e) {
-        r.error = e.what();
-      } catch (const RunError& e) {
-        r.error = e.what();
-      }
-      if (!r.error.empty()) {
-        progress.finish();
-        std::fprintf(stderr, "mnet: error: %s\n", r.error.c_str());
-      }
-      report.results.push_back(std::move(r));
-      progress.update(int64_t(i + 1));
-    }
-    report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    progress.finish();
+    ClassMap map;  // the last image's, for drawing it
+    const auto analyse = [&](Image& img, VisionResult& r) {
+      const std::vector<float> x = stretched_input(img, g);
+      map = argmax_classes(exec.run(x.data()), map_shape);
+      for (const ClassShare& share : class_shares(map, map_shape.c))
+        r.classes.push_back(SegmentedClass{share.index, label_of(labels, share.index), share.pixels, share.fraction});
+    };
+    for_each_image(*images, "segment", *quiet, *mask, report, analyse,
+                   [&](Image& img, const VisionResult& r) { draw_mask(img, map, r.classes); });
     emit(*out, format_vision(report, out->parsed(), report_context({threads})));
     return report.failed() ? kExitFailure : kExitOk;
   };

@@ -1,14 +1,21 @@
 // What mnet detect and mnet segment share: the whole image stretched to the model's input, the
-// labels found for the model, and where a drawn PNG goes.
+// labels found for the model, where a drawn PNG goes, and the walk over the images.
 #pragma once
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "io/draw.h"
 #include "io/image.h"
 #include "io/preprocess.h"
 #include "model/model.h"
+#include "progress.h"
+#include "report/detection_report.h"
 
 namespace mnet::app {
 
@@ -65,6 +72,49 @@ inline std::string drawn_path(const std::string& out, const std::string& image, 
   std::string name = std::filesystem::path(image).stem().string();
   if (stem_shared) name += "_" + std::to_string(index + 1);
   return stem + "." + name + ".png";
+}
+
+// Every image in turn: loaded, `analyse`d into its result and, with `draw_to` (--draw / --mask),
+// `draw`n onto and written as PNG. An image that cannot be read or run is one error line on
+// stderr and a result with its error; the rest go on. Fills report.results and report.seconds,
+// with a progress line named `command` on a terminal.
+inline void for_each_image(const std::vector<std::string>& images, const std::string& command, bool quiet,
+                           const std::string& draw_to, VisionReport& report,
+                           const std::function<void(Image&, VisionResult&)>& analyse,
+                           const std::function<void(Image&, const VisionResult&)>& draw) {
+  std::map<std::string, int> stems;
+  for (const std::string& image : images) ++stems[std::filesystem::path(image).stem().string()];
+  ProgressLine progress(command, int64_t(images.size()), "images", progress_wanted(quiet));
+  const auto start = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < images.size(); ++i) {
+    VisionResult r;
+    r.image = images[i];
+    try {
+      Image img = load_image(r.image);
+      r.width = img.width;
+      r.height = img.height;
+      analyse(img, r);
+      if (!draw_to.empty()) {
+        const std::string path =
+            drawn_path(draw_to, r.image, i, images.size(), stems[std::filesystem::path(r.image).stem().string()] > 1);
+        draw(img, r);
+        write_png(path, img);
+        r.drawn = path;
+      }
+    } catch (const InputError& e) {
+      r.error = e.what();
+    } catch (const RunError& e) {
+      r.error = e.what();
+    }
+    if (!r.error.empty()) {
+      progress.finish();
+      std::fprintf(stderr, "mnet: error: %s\n", r.error.c_str());
+    }
+    report.results.push_back(std::move(r));
+    progress.update(int64_t(i + 1));
+  }
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  progress.finish();
 }
 
 }  // namespace mnet::app
