@@ -175,7 +175,7 @@ TEST_CASE("profile html says why a roofline line is missing", "[html]") {
 TEST_CASE("profile html of layer names with any bytes stays well-formed and runs no injected markup", "[html]") {
   CostReport cost = v1_cost();
   cost.model = "m</title><script>alert(1)</script>";
-  cost.layers[0].name = std::string("</svg>]]><script>x</script>\x01\xFF&'\"", 38);
+  cost.layers[0].name = "</svg>]]><script>x</script>\x01\xFF&'\"";
   cost.layers[1].name = "//]]></script><img src=http://example.com/x>";
   const std::string html = profile_html(cost, nullptr);
   CHECK(xml_problem(html) == "");
