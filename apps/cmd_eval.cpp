@@ -104,10 +104,11 @@ Command make_eval_command(CLI::App& root) {
                       std::to_string(kMaxDecoders) + ")")
       ->check(CLI::Range(1, kMaxDecoders));
   app->add_option("--batch", *batch,
-                  "Images taken per step from the decode queue; the engine runs them one after another "
-                  "(it has no batch dimension), so this changes the queue's size, not the speed")
+                  "Images run through the model at once: its weights are read once per batch and its 1x1 "
+                  "convolutions are N times wider GEMMs (mnet bench --batch says where that is faster); "
+                  "memory grows with N")
       ->capture_default_str()
-      ->check(CLI::Range(1, kMaxEvalBatch));
+      ->check(CLI::Range(1, kMaxBatch));
   app->add_option("--shard", *shard,
                   "Evaluate shard K of N (0-based: 0/4 .. 3/4): every N-th image from the K-th, in the set's "
                   "sorted order; write it with --format json for --merge")
@@ -147,7 +148,9 @@ Command make_eval_command(CLI::App& root) {
 
     LoadOptions load = engine->load_options();
     load.before_weights = [&](const Graph& graph) {
-      engine->check_memory_for(graph, {ExecOptions{*threads}}, model->model);
+      ExecOptions planned{*threads};
+      planned.batch = *batch;
+      engine->check_memory_for(graph, {planned}, model->model);
     };
     Model m = load_model(model->model, model->overrides(), load);
     if (!labels_file->empty()) m.labels = read_labels(*labels_file);

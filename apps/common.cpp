@@ -94,6 +94,16 @@ void add_resolution_list_option(CLI::App& app, std::vector<int>& resolutions) {
   limit_values(option, kMaxSweepValues, "");
 }
 
+void add_batch_list_option(CLI::App& app, std::vector<int>& batches) {
+  CLI::Option* option =
+      app.add_option("--batch", batches,
+                     "Images per run, comma-separated: one measurement each (e.g. 1,8,32); the figures are per "
+                     "run of the whole batch, with images/s beside them (default 1)")
+          ->delimiter(',')
+          ->check(CLI::Range(1, kMaxBatch));
+  limit_values(option, kMaxSweepValues, "");
+}
+
 void add_quiet_flag(CLI::App& app, bool& quiet) {
   app.add_flag("--quiet,-q", quiet, "No progress line on stderr (it is drawn only on a terminal)");
 }
@@ -271,29 +281,41 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 }
 
 MeasuredModel measure_model(const ModelOptions& model, const EngineOptions& engine, const std::vector<int>& threads,
-                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done) {
+                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done,
+                            const std::vector<int>& batches) {
   // Peak memory per model: the high-water mark restarts here (where Linux allows it).
   reset_peak_rss();
   const auto load_start = std::chrono::steady_clock::now();
-  // One executor at a time, the most threads the widest.
-  MeasuredModel m{load_for_execution(model, engine, {ExecOptions{*std::max_element(threads.begin(), threads.end())}}), {}};
+  // One executor at a time, the most threads and the largest batch the widest.
+  ExecOptions widest{*std::max_element(threads.begin(), threads.end())};
+  widest.batch = *std::max_element(batches.begin(), batches.end());
+  MeasuredModel m{load_for_execution(model, engine, {widest}), {}};
   const double load_ms = ms_since(load_start);
   const Graph& g = m.model.graph;
-  std::vector<float> input = random_input(g.input().out);
-  for (int n : threads) {
-    ThreadMeasurement t;
-    t.threads = n;
-    t.startup.load_ms = load_ms;
-    t.startup.planned_bytes = planned_memory(estimate_memory(g, {ExecOptions{n}})).peak_bytes;
-    const auto init_start = std::chrono::steady_clock::now();
-    Executor exec(g, m.model.weights, ExecOptions{n});
-    t.startup.init_ms = ms_since(init_start);
-    TimingOptions counted = timing;
-    if (progress) counted.on_run = [&] { progress->update(++runs_done, g.name + ", " + std::to_string(n) + " thread(s)"); };
-    t.latency = time_model(exec, input.data(), counted);
-    t.startup.first_run_ms = t.latency.first_run_ms;
-    m.at.push_back(std::move(t));
-  }
+  // The same image for every slot of the batch: random_input is deterministic.
+  const std::vector<float> image = random_input(g.input().out);
+  std::vector<float> input;
+  for (int b = 0; b < widest.batch; ++b) input.insert(input.end(), image.begin(), image.end());
+  for (int n : threads)
+    for (int batch : batches) {
+      ThreadMeasurement t;
+      t.threads = n;
+      t.batch = batch;
+      ExecOptions options{n};
+      options.batch = batch;
+      t.startup.load_ms = load_ms;
+      t.startup.planned_bytes = planned_memory(estimate_memory(g, {options})).peak_bytes;
+      const auto init_start = std::chrono::steady_clock::now();
+      Executor exec(g, m.model.weights, options);
+      t.startup.init_ms = ms_since(init_start);
+      TimingOptions counted = timing;
+      const std::string setting = g.name + ", " + std::to_string(n) + " thread(s)" +
+                                  (batch > 1 ? ", batch " + std::to_string(batch) : "");
+      if (progress) counted.on_run = [&] { progress->update(++runs_done, setting); };
+      t.latency = time_model(exec, input.data(), counted);
+      t.startup.first_run_ms = t.latency.first_run_ms;
+      m.at.push_back(std::move(t));
+    }
   const int64_t peak = peak_rss_bytes();
   for (ThreadMeasurement& t : m.at) t.startup.peak_rss_bytes = peak;
   return m;

@@ -101,6 +101,8 @@ void add_threads_option(CLI::App& app, std::vector<int>& threads, bool single);
 // The sweep options of bench: --width and --resolution as comma-separated lists.
 void add_width_list_option(CLI::App& app, std::vector<double>& widths);
 void add_resolution_list_option(CLI::App& app, std::vector<int>& resolutions);
+// --batch as a comma-separated list of images per run (bench's sweep).
+void add_batch_list_option(CLI::App& app, std::vector<int>& batches);
 // --quiet: no progress line (it is drawn only on a terminal anyway).
 void add_quiet_flag(CLI::App& app, bool& quiet);
 Graph load_graph(const std::string& path, const ConfigOverrides& overrides);
@@ -150,9 +152,10 @@ Model load_for_execution(const ModelOptions& model, const EngineOptions& options
 // Milliseconds since `start`.
 double ms_since(std::chrono::steady_clock::time_point start);
 
-// One model timed at one thread count, with what getting it going cost.
+// One model timed at one thread count and batch, with what getting it going cost.
 struct ThreadMeasurement {
   int threads = 1;
+  int batch = 1;  // images per timed run
   LatencyStats latency;
   StartupCost startup;
 };
@@ -161,11 +164,12 @@ struct MeasuredModel {
   std::vector<ThreadMeasurement> at;  // in the order of the thread counts given
 };
 // Loads `model` once (the widest executor planned against --max-memory) and times the whole model
-// at each thread count on its own executor: load, executor init, first run and the peak RSS from
-// the load on (reset first where Linux allows it) in each measurement's startup. `progress`
-// (may be null) counts every run, `runs_done` carrying the count across models.
+// at each thread count × batch on its own executor: load, executor init, first run and the peak
+// RSS from the load on (reset first where Linux allows it) in each measurement's startup.
+// `progress` (may be null) counts every run, `runs_done` carrying the count across models.
 MeasuredModel measure_model(const ModelOptions& model, const EngineOptions& engine, const std::vector<int>& threads,
-                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done);
+                            const TimingOptions& timing, ProgressLine* progress, int64_t& runs_done,
+                            const std::vector<int>& batches = {1});
 
 // After a run: one warning line on stderr naming `subject` when `output` holds NaN or inf, which
 // finite inputs and weights give when a value overflows float inside the model.

@@ -8,6 +8,7 @@
 
 #include "io/npy.h"
 #include "kernels/packed_gemm.h"
+#include "run/executor.h"
 #include "testing.h"
 
 using namespace mnet;
@@ -428,6 +429,33 @@ TEST_CASE("every test case has a name ctest can run it by") {
     CHECK(name[0] != '-');
   }
   CHECK(count > 300);
+}
+
+TEST_CASE("bench --batch times whole batches: one row per batch size, images per second beside the latency") {
+  CommandResult r = run_mnet("bench " + config("mobilenet_v3_small.json") +
+                             " --resolution 96 --batch 1,4 --threads 1,2 --runs 2 --warmup 1 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["results"].size() == 4);
+  std::set<std::pair<int, int>> seen;
+  for (const auto& row : j["results"]) {
+    const int batch = row["batch"].get<int>();
+    seen.insert({row["threads"].get<int>(), batch});
+    CHECK(row["input_shape"] == nlohmann::json({batch, 3, 96, 96}));
+    CHECK(row["images_per_s"].get<double>() == Approx(1000.0 * batch / row["median_ms"].get<double>()));
+  }
+  CHECK(seen == std::set<std::pair<int, int>>{{1, 1}, {1, 4}, {2, 1}, {2, 4}});
+  CommandResult table = run_mnet("bench " + config("mobilenet_v3_small.json") + " --resolution 96 --batch 2 --runs 2 --warmup 1");
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Contains("  batch  ") && Contains("images/s"));
+  CommandResult plain = run_mnet("bench " + config("mobilenet_v3_small.json") + " --resolution 96 --runs 2 --warmup 1");
+  REQUIRE(plain.exit_code == 0);
+  CHECK_THAT(plain.out, !Contains("images/s"));  // no batch column where none was asked for
+  CHECK(run_mnet("bench " + config("mobilenet_v3_small.json") + " --batch 0").exit_code == 2);
+  CommandResult too_big = run_mnet("bench " + config("mobilenet_v3_small.json") + " --batch " + std::to_string(kMaxBatch + 1));
+  CHECK(too_big.exit_code == 2);
+  CHECK_THAT(too_big.err, Contains("--batch"));
 }
 
 TEST_CASE("bench sweeps every list option: one row per model, width, resolution and thread count") {

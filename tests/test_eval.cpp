@@ -101,6 +101,33 @@ json without_timings(json j) {
   return j;
 }
 
+// "" when `a` and `b` are the same JSON apart from floating-point values within 1e-6 of each other
+// (a batch sums some layers in another order than one image: the last bits of a score move), else
+// the path of the first difference.
+std::string json_difference(const json& a, const json& b, const std::string& path = "") {
+  if (a.is_number_float() || b.is_number_float()) {
+    if (!a.is_number() || !b.is_number()) return path;
+    return std::abs(a.get<double>() - b.get<double>()) <= 1e-6 * std::max(1.0, std::abs(a.get<double>())) ? "" : path;
+  }
+  if (a.type() != b.type() || a.size() != b.size()) return path;
+  if (a.is_object()) {
+    for (auto it = a.begin(); it != a.end(); ++it) {
+      if (!b.contains(it.key())) return path + "/" + it.key();
+      const std::string d = json_difference(it.value(), b[it.key()], path + "/" + it.key());
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i) {
+      const std::string d = json_difference(a[i], b[i], path + "/" + std::to_string(i));
+      if (!d.empty()) return d;
+    }
+    return "";
+  }
+  return a == b ? "" : path;
+}
+
 // ---- the shared test data: the 8 images and what they show --------------------------------------
 
 // The true ImageNet class of each shared image (index in the TFLite models' 1001 labels) and its
@@ -439,7 +466,8 @@ TEST_CASE("evaluate gives the same result whatever the decode threads and batch"
   many.decoders = 4;
   many.batch = 8;
   EvalResult a = evaluate(m, set, one), b = evaluate(m, set, many);
-  CHECK(without_timings(eval_json(a)) == without_timings(eval_json(b)));
+  json ja = without_timings(eval_json(a)), jb = without_timings(eval_json(b));
+  CHECK(json_difference(ja, jb) == "");
   CHECK(a.evaluated() == 25);
   CHECK(a.failed() == 0);
   // Top-1 is the share of images whose best class is their label, counted from the predictions.
@@ -478,6 +506,14 @@ TEST_CASE("evaluate counts unreadable images, reports each once, and goes on", "
   CHECK_THAT(r.images[12].error, Contains("gone.jpg"));
   CHECK(r.images[3].top.empty());
   CHECK_FALSE(r.images[3].top1());
+  // In batches of 4 the unreadable images leave gaps in their batches; every other image keeps its result.
+  EvalOptions batched = options;
+  batched.batch = 4;
+  reported.clear();
+  EvalResult b = evaluate(m, set, batched);
+  CHECK(reported.size() == 3);
+  json jb = without_timings(eval_json(b)), jr = without_timings(eval_json(r));
+  CHECK(json_difference(jb, jr) == "");
 }
 
 TEST_CASE("evaluate stops between images once the stop flag is set and returns those done", "[eval]") {

@@ -237,9 +237,9 @@ TEST_CASE("bench's report says which rows were disturbed: header note, column, C
   CHECK_THAT(table, Contains("2.000 ± 1.000     3      0.0      0.00         ?         no\n"));
   CHECK_THAT(table, Contains("20.000 ± 10.000     3      0.0      0.00         ?        yes\n"));
   std::string csv = format_bench(m, rows, Format::csv, context);
-  CHECK_THAT(csv, StartsWith("model,input,width,threads,median ms,p10 ms,p90 ms,mean ms,stddev ms,min ms,max ms,runs,cpu ms/run,"
+  CHECK_THAT(csv, StartsWith("model,input,width,threads,batch,median ms,p10 ms,p90 ms,images/s,mean ms,stddev ms,min ms,max ms,runs,cpu ms/run,"
                              "disturbed,init ms,first run ms,peak rss bytes,planned bytes,mnet_commit,cpu,simd\n"));
-  CHECK_THAT(csv, Contains(",,2,20.000,12.000,28.000,20.000,10.000,10.000,30.000,3,100.000,yes,0.000,0.000,,0,0123456789ab,Test CPU,avx512\n"));
+  CHECK_THAT(csv, Contains(",,2,1,20.000,12.000,28.000,50.0,20.000,10.000,10.000,30.000,3,100.000,yes,0.000,0.000,,0,0123456789ab,Test CPU,avx512\n"));
   auto j = nlohmann::json::parse(format_bench(m, rows, Format::json, context));
   CHECK(j["disturbed"] == true);
   CHECK(j["results"][0]["conditions"]["disturbed"] == false);

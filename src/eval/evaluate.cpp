@@ -101,7 +101,7 @@ EvalResult evaluate(const Model& model, const LabelledSet& set, const EvalOption
   result.shard_index = set.shard_index;
   result.shard_count = set.shard_count;
   result.threads = options.threads;
-  result.batch = std::clamp(options.batch, 1, kMaxEvalBatch);
+  result.batch = std::clamp(options.batch, 1, kMaxBatch);
   const int decoders = std::clamp(options.decoders > 0 ? options.decoders : default_decoders(options.threads), 1,
                                   kMaxDecoders);
   result.decoders = decoders;
@@ -110,7 +110,12 @@ EvalResult evaluate(const Model& model, const LabelledSet& set, const EvalOption
   result.queue_capacity = queue.capacity();
 
   result.class_names = model.labels;
-  Executor exec(g, model.weights, ExecOptions{options.threads});
+  ExecOptions exec_options{options.threads};
+  exec_options.batch = result.batch;
+  Executor exec(g, model.weights, exec_options);
+  const int64_t image_floats = g.input().out.elements();
+  std::vector<float> batch_input;  // the step's decoded images, one after another
+  batch_input.reserve(size_t(image_floats) * size_t(result.batch));
 
   const auto start = std::chrono::steady_clock::now();
   std::atomic<size_t> next{0};
@@ -165,18 +170,25 @@ EvalResult evaluate(const Model& model, const LabelledSet& set, const EvalOption
         step.push_back(std::move(*d));
       }
       if (step.empty()) break;
+      if (stopped()) {
+        result.interrupted = true;
+        break;
+      }
+      // The step's decodable images through the graph at once (--batch), then each image's outcome.
+      batch_input.clear();
+      for (const Decoded& d : step)
+        if (d.error.empty()) batch_input.insert(batch_input.end(), d.input.begin(), d.input.end());
+      const int count = int(batch_input.size() / size_t(image_floats));
+      const float* outputs = count > 0 ? exec.run_batch(batch_input.data(), count)[0].data : nullptr;
+      int ran_in_batch = 0;
       for (Decoded& d : step) {
-        if (stopped()) {
-          result.interrupted = true;
-          break;
-        }
         const LabelledImage& item = set.images[d.position];
         ImageOutcome& o = outcomes[d.position];
         o.index = item.index;
         o.path = item.path;
         o.label = item.label;
         if (d.error.empty()) {
-          const float* y = exec.run(d.input.data());
+          const float* y = outputs + int64_t(ran_in_batch++) * classes;
           for (const Prediction& p : top_k(probabilities(g, y, classes), kEvalTop, {})) o.top.push_back({p.index, p.score});
         } else {
           o.error = d.error;

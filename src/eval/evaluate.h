@@ -17,8 +17,6 @@ namespace mnet {
 
 // Decode threads beside the inference threads: at most this many.
 constexpr int kMaxDecoders = 16;
-// --batch N: at most this many images taken from the queue per step.
-constexpr int kMaxEvalBatch = 1024;
 // Top-5 accuracy, as the papers report it: each image keeps its five best classes.
 constexpr int kEvalTop = 5;
 
@@ -76,7 +74,7 @@ struct EvalResult {
 struct EvalOptions {
   int threads = 1;   // the model's (OpenMP) threads
   int decoders = 0;  // decode + preprocess threads; 0: the cores left over, at least 1, at most kMaxDecoders
-  int batch = 1;     // images taken from the queue per step (the engine runs them one after another)
+  int batch = 1;     // images run through the model at once (ExecOptions::batch, at most kMaxBatch)
   // Checked between images: once true, the run stops and returns the images done (interrupted).
   const std::atomic<bool>* stop = nullptr;
   // Called on the calling thread after each image with the result so far (for a progress line).

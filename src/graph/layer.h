@@ -43,6 +43,10 @@ struct PrepareArgs {
   Shape out;
   std::map<std::string, std::vector<float>> weights;  // by suffix; after BN folding "bias" exists
   Act fused_act = Act::none;
+  // Images per run (ExecOptions::batch). A layer that can run all N at once prepares an op that
+  // does and says how (Op::batch_run); any other op is prepared for one image and the executor
+  // runs it image by image.
+  int batch = 1;
 };
 
 struct RunContext {
@@ -52,10 +56,21 @@ struct RunContext {
   float* scratch = nullptr;
 };
 
+// How an op prepared for a batch (PrepareArgs::batch > 1) runs it. A batch's values are stored
+// either image after image, [N][C][H·W], or in the batch layout, channel-major with the images
+// inside each channel, [C][N][H·W] (run/batch_layout.h), where a 1×1 convolution of all N is one
+// GEMM N times wider.
+enum class BatchRun {
+  per_image,     // one image at a time, given contiguous: prepared for one image
+  batch_layout,  // all at once, reading and writing the batch layout
+  any_layout,    // all at once in either layout, its output in its inputs' (element-wise ops)
+};
+
 // A layer bound to its weights, ready to run on planned buffers.
 class Op {
  public:
   virtual ~Op() = default;
+  BatchRun batch_run = BatchRun::per_image;  // set by prepare for PrepareArgs::batch > 1
   virtual void run(const std::vector<const float*>& in, float* out, RunContext& ctx) = 0;
   virtual int64_t scratch_floats() const { return 0; }
   // The kernel that runs it, as kernels/dispatch.h names it ("gemm_packed_avx512"); "" where no

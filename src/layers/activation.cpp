@@ -28,7 +28,9 @@ class ActivationOp : public Op {
 std::unique_ptr<Op> Activation::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<ActivationOp>();
   op->act = act;
-  op->n = args.out.elements();
+  // Element-wise: a batch is N times the values, whatever their layout.
+  op->n = args.out.elements() * args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

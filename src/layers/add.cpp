@@ -38,7 +38,9 @@ class AddOp : public Op {
 std::unique_ptr<Op> Add::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<AddOp>();
   op->act = act != Act::none ? act : args.fused_act;
-  op->n = args.out.elements();
+  // Element-wise: a batch is N times the values, whatever their layout.
+  op->n = args.out.elements() * args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

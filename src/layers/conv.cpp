@@ -147,6 +147,15 @@ class DirectConvOp : public Op {
   }
 };
 
+// Each row of `row` values `times` times over, in order: [a, b] → [a, a, b, b] for times 2.
+std::vector<float> repeat_rows(const std::vector<float>& values, size_t row, int times) {
+  std::vector<float> repeated;
+  repeated.reserve(values.size() * size_t(times));
+  for (size_t r = 0; r + row <= values.size(); r += row)
+    for (int t = 0; t < times; ++t) repeated.insert(repeated.end(), values.begin() + long(r), values.begin() + long(r + row));
+  return repeated;
+}
+
 std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
   const Shape& x = args.in[0];
   const Shape& y = args.out;
@@ -168,13 +177,27 @@ std::unique_ptr<Op> Conv::prepare(const PrepareArgs& args) const {
       op->p.act = a;
       op->weight = take_weight(args, "weight");
       op->bias = take_weight(args, "bias");
+      if (args.batch > 1) {
+        // In the batch layout channel c of image n is plane c·N + n: a depthwise convolution of
+        // C·N channels, each channel's kernel and bias repeated for its N planes.
+        op->p.channels *= args.batch;
+        op->weight = repeat_rows(op->weight, size_t(kernel) * kernel, args.batch);
+        op->bias = repeat_rows(op->bias, 1, args.batch);
+        op->batch_run = BatchRun::batch_layout;
+      }
       return op;
     }
     case Kernel::gemm_small_map_avx512:
     case Kernel::gemm_packed_avx512:
     case Kernel::gemm_openblas: {
       auto op = std::make_unique<PointwiseOp>();
-      op->gemm = ConvGemm(chosen, y.c, x.c, take_weight(args, "weight"), x.h * x.w);
+      // In the batch layout the N images' maps lie side by side in each channel's row: one GEMM
+      // N times wider, whose kernel is chosen for that width.
+      if (args.batch > 1)
+        op->gemm = ConvGemm(y.c, x.c, take_weight(args, "weight"), args.batch * x.h * x.w);
+      else
+        op->gemm = ConvGemm(chosen, y.c, x.c, take_weight(args, "weight"), x.h * x.w);
+      if (args.batch > 1) op->batch_run = BatchRun::batch_layout;
       op->act = a;
       op->bias = take_weight(args, "bias");
       return op;

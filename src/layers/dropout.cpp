@@ -23,7 +23,9 @@ class Dropout : public Layer {
 
 std::unique_ptr<Op> Dropout::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<CopyOp>();
-  op->n = args.out.elements();
+  // Element-wise: a batch is N times the values, whatever their layout.
+  op->n = args.out.elements() * args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

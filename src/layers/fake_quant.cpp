@@ -35,7 +35,9 @@ class FakeQuantOp : public Op {
 std::unique_ptr<Op> FakeQuant::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<FakeQuantOp>();
   op->grid = QuantGrid{scale, float(zero_point), float(qmin), float(qmax)};
-  op->n = args.out.elements();
+  // Element-wise: a batch is N times the values, whatever their layout.
+  op->n = args.out.elements() * args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

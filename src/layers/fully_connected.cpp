@@ -6,6 +6,7 @@
 #include "kernels/gemm.h"
 #include "kernels/streamed_gemv.h"
 #include "layers/common.h"
+#include "layers/conv_ops.h"
 
 namespace mnet {
 namespace {
@@ -64,6 +65,17 @@ class FullyConnectedOp : public Op {
 };
 
 std::unique_ptr<Op> FullyConnected::prepare(const PrepareArgs& args) const {
+  const Shape& x = args.in[0];
+  if (args.batch > 1 && x.h == 1 && x.w == 1) {
+    // A batch of [K,1,1] vectors in the batch layout is a [K, N] matrix: the layer becomes one GEMM
+    // over the N images, the weights read once instead of N times.
+    auto op = std::make_unique<PointwiseOp>();
+    op->gemm = ConvGemm(args.out.c, x.c, take_weight(args, "weight"), args.batch);
+    op->bias = take_weight(args, "bias");
+    op->act = act != Act::none ? act : args.fused_act;
+    op->batch_run = BatchRun::batch_layout;
+    return op;
+  }
   auto op = std::make_unique<FullyConnectedOp>();
   op->out_features = args.out.c;
   op->in_features = int(args.in[0].elements());

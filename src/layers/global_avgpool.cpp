@@ -28,6 +28,9 @@ class GlobalAvgPoolOp : public Op {
 std::unique_ptr<Op> GlobalAvgPool::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<GlobalAvgPoolOp>();
   op->x = args.in[0];
+  // In the batch layout each image's channel is its own contiguous plane: C·N planes to average.
+  op->x.c *= args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

@@ -30,7 +30,9 @@ class LeakyReluOp : public Op {
 std::unique_ptr<Op> LeakyRelu::prepare(const PrepareArgs& args) const {
   auto op = std::make_unique<LeakyReluOp>();
   op->alpha = float(alpha);
-  op->n = args.out.elements();
+  // Element-wise: a batch is N times the values, whatever their layout.
+  op->n = args.out.elements() * args.batch;
+  if (args.batch > 1) op->batch_run = BatchRun::any_layout;
   return op;
 }
 

@@ -94,6 +94,7 @@ LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& op
 }
 
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options) {
+  if (exec.batch() > 1) return time_runs([&] { exec.run_batch(input, exec.batch()); }, options);
   return time_runs([&] { exec.run(input); }, options);
 }
 

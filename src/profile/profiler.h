@@ -29,7 +29,8 @@ struct TimingOptions {
 LatencyStats time_runs(const std::function<void()>& run, const TimingOptions& options,
                        const std::function<void()>& warmup_run = {});
 
-// Whole-model latency without per-layer timers.
+// Whole-model latency without per-layer timers: of one run of exec.batch() images, `input` holding
+// that many.
 LatencyStats time_model(Executor& exec, const float* input, const TimingOptions& options);
 
 // Per-layer medians from an instrumented pass of `layers` (an executor with band chains off, so

@@ -84,6 +84,13 @@ std::vector<std::string> startup_header(bool csv) {
 
 }  // namespace
 
+namespace {
+// Images per second at the median run of the row's batch.
+double images_per_second(const BenchRow& r) {
+  return r.latency.median > 0 ? 1000.0 * r.batch / r.latency.median : 0;
+}
+}  // namespace
+
 std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>& rows, Format format,
                          const ReportContext& context) {
   std::vector<RunConditions> measured;
@@ -96,7 +103,9 @@ std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>
       result.update({{"model", r.model},
                      {"source", r.source},
                      {"threads", r.threads},
-                     {"input_shape", {1, r.input.c, r.input.h, r.input.w}},
+                     {"batch", r.batch},
+                     {"images_per_s", images_per_second(r)},
+                     {"input_shape", {r.batch, r.input.c, r.input.h, r.input.w}},
                      {"width", r.width > 0 ? nlohmann::json(r.width) : nlohmann::json(nullptr)},
                      {"startup", startup_json(r.startup)}});
       body["results"].push_back(result);
@@ -106,10 +115,14 @@ std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>
   // CSV has every statistic in its own column; the table and Markdown "mean ± sd" in one.
   const bool csv = format == Format::csv;
   const bool widths = std::any_of(rows.begin(), rows.end(), [](const BenchRow& r) { return r.width > 0; });
+  const bool batches = std::any_of(rows.begin(), rows.end(), [](const BenchRow& r) { return r.batch > 1; });
   Table t;
   t.header = {"model", "input"};
   if (widths || csv) t.header.push_back("width");
-  t.header.insert(t.header.end(), {"threads", "median ms", "p10 ms", "p90 ms"});
+  t.header.push_back("threads");
+  if (batches || csv) t.header.push_back("batch");
+  t.header.insert(t.header.end(), {"median ms", "p10 ms", "p90 ms"});
+  if (batches || csv) t.header.push_back("images/s");
   if (csv)
     t.header.insert(t.header.end(), {"mean ms", "stddev ms", "min ms", "max ms", "runs", "cpu ms/run", "disturbed"});
   else
@@ -123,7 +136,10 @@ std::string format_bench(const MachineInfo& machine, const std::vector<BenchRow>
     const LatencyStats& l = r.latency;
     std::vector<std::string> cells{r.model, r.input.str()};
     if (widths || csv) cells.push_back(r.width > 0 ? format_number(r.width) : "");
-    cells.insert(cells.end(), {std::to_string(r.threads), fixed(l.median, 3), fixed(l.p10, 3), fixed(l.p90, 3)});
+    cells.push_back(std::to_string(r.threads));
+    if (batches || csv) cells.push_back(std::to_string(r.batch));
+    cells.insert(cells.end(), {fixed(l.median, 3), fixed(l.p10, 3), fixed(l.p90, 3)});
+    if (batches || csv) cells.push_back(fixed(images_per_second(r), 1));
     if (csv)
       cells.insert(cells.end(), {fixed(l.mean, 3), fixed(l.stddev, 3), fixed(l.min, 3), fixed(l.max, 3),
                                  std::to_string(l.runs), fixed(cpu_ms_per_run(l.conditions), 3),

@@ -30,8 +30,9 @@ struct BenchRow {
   Shape input;
   int threads = 1;
   double width = 0;    // --width given for this row; 0: the config's own
-  LatencyStats latency;
+  LatencyStats latency;  // of one run of `batch` images
   StartupCost startup = {};
+  int batch = 1;
 };
 // A head line (report_context's line, OpenBLAS's core, the runs), then one row per model ×
 // setting; JSON in the report envelope (kind "bench"). CSV rows carry the commit, CPU and SIMD

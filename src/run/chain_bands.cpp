@@ -26,6 +26,8 @@ int chain_bands(Plan& plan) {
       if (s + length > steps.size()) continue;
       bool linked = true;
       for (size_t k = s; k + 1 < s + length; ++k) linked = linked && sole_reader(steps[k], steps[k + 1]);
+      // An op that runs a whole batch at once stays whole: a chain runs one image at a time.
+      for (size_t k = s; k < s + length; ++k) linked = linked && steps[k].op->batch_run == BatchRun::per_image;
       if (!linked) continue;
       std::vector<std::unique_ptr<Op>> ops;
       std::vector<Shape> outs;

@@ -13,12 +13,20 @@
 
 namespace mnet {
 
+// The most images one run may take (ExecOptions::batch, --batch).
+constexpr int kMaxBatch = 1024;
+
 struct ExecOptions {
   int threads = 1;
   bool fuse = true;  // fold BatchNorm and fuse activations; off only to check that fusing changes nothing
   // Run chains of 1×1 and depthwise convolutions band by band (needs `fuse`). Off where each
   // layer's own time is measured.
   bool bands = true;
+  // Images per run_batch, held in the batch layout (run/batch_layout.h). Above 1 the layers whose
+  // weights outweigh one image's activations run over the whole batch at once (their weights read
+  // once for all N; a 1×1 convolution one GEMM N times wider), the others image by image
+  // (run/batch_layout.h: first_batched_step).
+  int batch = 1;
 };
 
 // What running a graph needs in memory at its peak, computed from the graph alone (shapes and
@@ -89,8 +97,15 @@ class Executor {
 
   const Shape& input_shape() const { return input_shape_; }
   const Shape& output_shape() const { return output_shape_; }  // the first output's
-  // input [C, H, W] → the graph's first (or only) output, valid until the next run.
+  // input [C, H, W] → the graph's first (or only) output, valid until the next run. Only for
+  // batch 1: a batched executor runs through run_batch.
   const float* run(const float* input, const NodeObserver* observer = nullptr);
+  // `count` images [count][C][H][W] (1 <= count <= batch()) through the graph at once → every output
+  // in order, each [count][...] image after image, valid until the next run. Images past `count` in
+  // the batch are computed on whatever their slots hold and not returned. observer: per step, the
+  // time of the whole batch.
+  std::vector<ExecOutput> run_batch(const float* images, int count, const NodeObserver* observer = nullptr);
+  int batch() const { return batch_; }
   // The same run, returning every output of the graph (Graph::output_nodes) in order.
   std::vector<ExecOutput> run_all(const float* input, const NodeObserver* observer = nullptr);
   // Every output's name and shape, known before any run (data null).
@@ -116,6 +131,18 @@ class Executor {
   Shape input_shape_, output_shape_;
   int threads_ = 1;
   int band_chains_ = 0;
+  // Batches: room for the copies between the two layouts (run/batch_layout.h), and the outputs
+  // held in the batch layout copied out image after image.
+  int batch_ = 1;
+  size_t first_batched_ = 0;  // steps before it run image by image (all of them at batch 1)
+  std::vector<std::vector<float>> stores_;  // run/batch_layout.h: BatchBuffers
+  std::vector<int> output_stores_;
+  std::vector<float> image_scratch_;
+  std::vector<const float*> image_inputs_;
+  std::vector<std::vector<float>> batch_outputs_;
+  std::vector<char> output_in_batch_layout_;
+  void run_steps(const float* input, const NodeObserver* observer, int count);
+  void run_batched_step(Step& s, float* out, int count, RunContext& ctx);
 };
 
 }  // namespace mnet

@@ -28,8 +28,9 @@ void fold_batchnorm(std::map<std::string, std::vector<float>>& w, const WeightMa
 
 }  // namespace
 
-void prepare_ops(Plan& plan, const Graph& graph, const WeightMap& weights) {
-  for (PlanStep& step : plan.steps) {
+void prepare_ops(Plan& plan, const Graph& graph, const WeightMap& weights, int batch, size_t first_batched) {
+  for (size_t s = 0; s < plan.steps.size(); ++s) {
+    PlanStep& step = plan.steps[s];
     const Node& node = graph.nodes[step.first];
     PrepareArgs args;
     args.in = node.in_shapes;
@@ -41,6 +42,7 @@ void prepare_ops(Plan& plan, const Graph& graph, const WeightMap& weights) {
       fold_batchnorm(args.weights, weights, bn.name, bn.layer->bn_epsilon());
     }
     args.fused_act = step.fused_act;
+    args.batch = s >= first_batched ? batch : 1;
     step.op = node.layer->prepare(args);
   }
 }
