@@ -102,8 +102,9 @@ class Executor {
   const float* run(const float* input, const NodeObserver* observer = nullptr);
   // `count` images [count][C][H][W] (1 <= count <= batch()) through the graph at once → every output
   // in order, each [count][...] image after image, valid until the next run. Images past `count` in
-  // the batch are computed on whatever their slots hold and not returned. observer: per step, the
-  // time of the whole batch.
+  // the batch are computed on whatever their slots hold and not returned. observer: a step run over
+  // the whole batch reports once, with the batch's time; one run image by image (before
+  // first_batched_step) reports once per image.
   std::vector<ExecOutput> run_batch(const float* images, int count, const NodeObserver* observer = nullptr);
   int batch() const { return batch_; }
   // The same run, returning every output of the graph (Graph::output_nodes) in order.
